@@ -1,0 +1,10 @@
+"""Errors the classifier raises towards a user, with a message that says what to do."""
+
+from __future__ import annotations
+
+
+class ClassifierInputError(Exception):
+    """An input file cannot be read as comments (missing column, empty, bad encoding).
+
+    The message is one line naming the file and the fix; the command line prints it as is.
+    """

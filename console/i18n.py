@@ -1,0 +1,81 @@
+"""The console's words in French and English; each user picks a language."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "fr": {
+        "queue": "File de relecture",
+        "login": "Connexion",
+        "logout": "Déconnexion",
+        "username": "Identifiant",
+        "password": "Mot de passe",
+        "sign_in": "Se connecter",
+        "bad_login": "Identifiant ou mot de passe incorrect.",
+        "throttled": "Trop de tentatives : réessayez dans quelques minutes.",
+        "approve": "Approuver et publier",
+        "approve_hide": "Approuver le masquage",
+        "approve_other": "Marquer comme traité",
+        "reject": "Rejeter",
+        "reject_reason": "Motif du rejet",
+        "empty": (
+            "Aucun brouillon en attente. Les nouveaux commentaires arrivent au fil des relevés."
+        ),
+        "due": "À traiter avant",
+        "overdue": "En retard",
+        "confidence": "confiance",
+        "no_draft": "Pas de réponse publique proposée.",
+        "approved": "Brouillon approuvé : il part dans la file de publication.",
+        "rejected": "Brouillon rejeté.",
+        "pending": "en attente",
+        "complaint": "Réclamation",
+        "service_question": "Question de service",
+        "general_opinion": "Avis général",
+        "insult": "Insulte",
+        "reply": "Répondre",
+        "hide": "Masquer",
+        "escalate": "Escalader",
+        "none": "Lire",
+        "private_reply": "Réponse privée",
+        "followers": "abonnés",
+        "in_reply_to": "en réponse à",
+    },
+    "en": {
+        "queue": "Review queue",
+        "login": "Sign in",
+        "logout": "Sign out",
+        "username": "Username",
+        "password": "Password",
+        "sign_in": "Sign in",
+        "bad_login": "Wrong username or password.",
+        "throttled": "Too many attempts: try again in a few minutes.",
+        "approve": "Approve and publish",
+        "approve_hide": "Approve hiding",
+        "approve_other": "Mark as handled",
+        "reject": "Reject",
+        "reject_reason": "Reason for rejecting",
+        "empty": "No draft waiting. New comments arrive as sources are polled.",
+        "due": "Due by",
+        "overdue": "Overdue",
+        "confidence": "confidence",
+        "no_draft": "No public reply proposed.",
+        "approved": "Draft approved: it is on its way to the platform.",
+        "rejected": "Draft rejected.",
+        "pending": "pending",
+        "complaint": "Complaint",
+        "service_question": "Service question",
+        "general_opinion": "General opinion",
+        "insult": "Insult",
+        "reply": "Reply",
+        "hide": "Hide",
+        "escalate": "Escalate",
+        "none": "Read",
+        "private_reply": "Private reply",
+        "followers": "followers",
+        "in_reply_to": "in reply to",
+    },
+}
+
+
+def translator(language: str) -> dict[str, str]:
+    """The messages for `language`, falling back to English for an unknown one."""
+    return MESSAGES.get(language, MESSAGES["en"])
