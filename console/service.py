@@ -30,10 +30,13 @@ from ecoute.core.db import (
     upgrade,
 )
 from ecoute.core.domain import SourceStatus
+from ecoute.core.keys import instance_secret_key
 from ecoute.core.models import Source
 from ecoute.core.settings import Settings, SourceSettings
 from ecoute.monitor.classification import classify_pending
+from ecoute.monitor.delivery import Notifier, deliver_due
 from ecoute.monitor.polling import poll_source
+from ecoute.monitor.watch import check_deadlines, check_sources, check_spikes
 from ecoute.platforms.base import SourceAdapter
 from ecoute.platforms.registry import build_adapter
 from ecoute.responders.flows import draft_pending
@@ -43,6 +46,8 @@ log = structlog.get_logger("ecoute.console.service")
 
 PIPELINE_INTERVAL_S = 2
 OUTBOX_INTERVAL_S = 5
+WATCH_INTERVAL_S = 30
+ALERTS_INTERVAL_S = 15
 
 
 def open_database(
@@ -109,6 +114,8 @@ class Service:
     factory: sessionmaker[Session]
     classifier: CommentClassifier
     adapters: dict[int, SourceAdapter] = field(default_factory=dict)
+    notifier: Notifier = field(default_factory=Notifier)
+    secret_key: str = ""
     scheduler: BackgroundScheduler = field(init=False)
     _pipeline_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -132,7 +139,14 @@ class Service:
         adapters = {
             ids[source.name]: build_adapter(source) for source in settings.sources if source.enabled
         }
-        return cls(settings, factory, load_team_classifier(settings), adapters)
+        return cls(
+            settings,
+            factory,
+            load_team_classifier(settings),
+            adapters,
+            notifier=Notifier.from_settings(settings),
+            secret_key=instance_secret_key(settings),
+        )
 
     def adapter_for(self, source_id: int) -> SourceAdapter:
         return self.adapters[source_id]
@@ -147,9 +161,26 @@ class Service:
         """Carry new comments through classification and drafting."""
         batch = self.settings.pipeline.batch_size
         with self._pipeline_lock:
-            classified = classify_pending(self.factory, self.classifier, batch_size=batch)
+            classified = classify_pending(
+                self.factory, self.classifier, batch_size=batch, settings=self.settings
+            )
             drafted = draft_pending(self.factory, self.settings, batch_size=batch)
+        if classified:
+            # New complaints may make a spike: look now rather than at the next tick.
+            self.watch()
         return classified, drafted
+
+    def watch(self) -> None:
+        """The crisis rules over time: spikes, deadlines, failing sources."""
+        with session_scope(self.factory) as session:
+            check_spikes(session, self.settings)
+            check_deadlines(session, self.settings)
+            check_sources(session, self.settings)
+        if self.scheduler.running:
+            self.scheduler.modify_job("alerts", next_run_time=datetime.now(UTC))
+
+    def deliver_alerts(self) -> None:
+        deliver_due(self.factory, self.settings, self.notifier, secret_key=self.secret_key)
 
     def publish(self) -> None:
         publish_approved(self.factory, self.adapter_for)
@@ -177,6 +208,10 @@ class Service:
             next_run_time=datetime.now(UTC),
         )
         self.scheduler.add_job(self.publish, "interval", id="outbox", seconds=OUTBOX_INTERVAL_S)
+        self.scheduler.add_job(self.watch, "interval", id="watch", seconds=WATCH_INTERVAL_S)
+        self.scheduler.add_job(
+            self.deliver_alerts, "interval", id="alerts", seconds=ALERTS_INTERVAL_S
+        )
         self.scheduler.start()
         log.info("scheduler_started", jobs=[job.id for job in self.scheduler.get_jobs()])
 
