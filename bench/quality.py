@@ -35,7 +35,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-from ecoute.classifiers import CATEGORIES, CommentClassifier, load_classifier
+from ecoute.classifiers import CATEGORIES, CommentClassifier, Prediction, load_classifier
 from ecoute.classifiers.corpus import load_corpus
 from ecoute.classifiers.model import build_pipeline
 from ecoute.core.domain import Category, Flag
@@ -87,12 +87,11 @@ def binary_f1(truth: Sequence[bool], predicted: Sequence[bool]) -> float:
 
 
 def four_way(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, object]:
-    p, r, f, s = precision_recall_fscore_support(
-        truth, predicted, labels=NAMES, zero_division=0
-    )
+    p, r, _, s = precision_recall_fscore_support(truth, predicted, labels=NAMES, zero_division=0)
     return {
-        "macro_f1": float(f1_score(truth, predicted, labels=NAMES, average="macro",
-                                   zero_division=0)),
+        "macro_f1": float(
+            f1_score(truth, predicted, labels=NAMES, average="macro", zero_division=0)
+        ),
         "per_class": {
             n: {"precision": round(float(p[i]), 3), "recall": round(float(r[i]), 3), "n": int(s[i])}
             for i, n in enumerate(NAMES)
@@ -103,7 +102,7 @@ def four_way(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, object
     }
 
 
-def offensive_prediction(predictions) -> list[bool]:  # noqa: ANN001
+def offensive_prediction(predictions: Sequence[Prediction]) -> list[bool]:
     """Ours, for offensive/hostile tasks: the insult category, or a profanity/threat flag.
 
     OLID and MLMA call *offensive* any profanity or attack, aimed or not; the rubric keeps
@@ -140,8 +139,9 @@ def run(datasets: Path, limit: int | None, echo: Callable[[str], None] = print) 
     results: dict[str, object] = {"model_version": classifier.version}
     table: list[tuple[str, str, str, str, str]] = []
 
-    def row(dataset: str, metric: str, ours: float, vader: float | None,
-            prof: float | None) -> None:
+    def row(
+        dataset: str, metric: str, ours: float, vader: float | None, prof: float | None
+    ) -> None:
         fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
         table.append((dataset, metric, fmt(ours), fmt(vader), fmt(prof)))
 
@@ -158,10 +158,20 @@ def run(datasets: Path, limit: int | None, echo: Callable[[str], None] = print) 
         prof = four_way(truth, peers.profanity(texts))
         results[name] = {"ours": ours, "vader": vader, "profanity_check": prof}
         row(name, "macro-F1", ours["macro_f1"], vader["macro_f1"], prof["macro_f1"])
-        row(name, "complaint recall", ours["complaint_recall"], vader["complaint_recall"],
-            prof["complaint_recall"])
-        row(name, "complaint precision", ours["complaint_precision"],
-            vader["complaint_precision"], prof["complaint_precision"])
+        row(
+            name,
+            "complaint recall",
+            ours["complaint_recall"],
+            vader["complaint_recall"],
+            prof["complaint_recall"],
+        )
+        row(
+            name,
+            "complaint precision",
+            ours["complaint_precision"],
+            vader["complaint_precision"],
+            prof["complaint_precision"],
+        )
         for cat in NAMES[1:]:
             pc = ours["per_class"][cat]
             row(name, f"{cat} P / R", pc["precision"], None, None)
@@ -173,8 +183,9 @@ def run(datasets: Path, limit: int | None, echo: Callable[[str], None] = print) 
     if path.exists():
         rows = read_csv(path, limit)
         texts, truth = [r["text"] for r in rows], [r["complaint"] == "1" for r in rows]
-        ours = binary_f1(truth, [p.category == Category.COMPLAINT
-                                 for p in classifier.classify(texts)])
+        ours = binary_f1(
+            truth, [p.category == Category.COMPLAINT for p in classifier.classify(texts)]
+        )
         vader = binary_f1(truth, [v == COMPLAINT for v in peers.vader(texts)])
         prof = binary_f1(truth, [v == INSULT for v in peers.profanity(texts)])
         row("complaints", "zero-shot macro-F1", ours, vader, prof)
@@ -184,8 +195,11 @@ def run(datasets: Path, limit: int | None, echo: Callable[[str], None] = print) 
         row("complaints", "10-fold CV macro-F1", in_domain, None, None)
         row("complaints", "10-fold CV + own corpus", with_corpus, None, None)
         results["complaints"] = {
-            "zero_shot_macro_f1": ours, "vader_macro_f1": vader, "profanity_check_macro_f1": prof,
-            "paper_protocol_macro_f1": in_domain, "paper_protocol_own_corpus_macro_f1": with_corpus,
+            "zero_shot_macro_f1": ours,
+            "vader_macro_f1": vader,
+            "profanity_check_macro_f1": prof,
+            "paper_protocol_macro_f1": in_domain,
+            "paper_protocol_own_corpus_macro_f1": with_corpus,
             "paper_protocol_seconds": round(time.perf_counter() - started, 1),
         }
     else:
@@ -209,8 +223,12 @@ def run(datasets: Path, limit: int | None, echo: Callable[[str], None] = print) 
         prof = binary_f1(truth, [v == INSULT for v in peers.profanity(texts)])
         row(key, "zero-shot macro-F1", ours, vader, prof)
         row(key, "… insult category only", category_only, None, None)
-        results[key] = {"zero_shot_macro_f1": ours, "insult_only_macro_f1": category_only,
-                        "vader_macro_f1": vader, "profanity_check_macro_f1": prof}
+        results[key] = {
+            "zero_shot_macro_f1": ours,
+            "insult_only_macro_f1": category_only,
+            "vader_macro_f1": vader,
+            "profanity_check_macro_f1": prof,
+        }
 
     # Airline sentiment: who is called a complainer.
     path = ext / "airline.csv"
@@ -218,7 +236,8 @@ def run(datasets: Path, limit: int | None, echo: Callable[[str], None] = print) 
         rows = read_csv(path, limit)
         positive = [r["text"] for r in rows if r["airline_sentiment"] == "positive"]
         negative = [
-            r["text"] for r in rows
+            r["text"]
+            for r in rows
             if r["airline_sentiment"] == "negative"
             and r["negativereason"] not in ("", "Can't Tell")
         ]
@@ -226,16 +245,21 @@ def run(datasets: Path, limit: int | None, echo: Callable[[str], None] = print) 
         def share(pred: list[str]) -> float:
             return sum(p == COMPLAINT for p in pred) / max(len(pred), 1)
 
-        pos = (share([str(p.category) for p in classifier.classify(positive)]),
-               share(peers.vader(positive)),
-               share([COMPLAINT if v == INSULT else v for v in peers.profanity(positive)]))
-        neg = (share([str(p.category) for p in classifier.classify(negative)]),
-               share(peers.vader(negative)),
-               share([COMPLAINT if v == INSULT else v for v in peers.profanity(negative)]))
+        pos = (
+            share([str(p.category) for p in classifier.classify(positive)]),
+            share(peers.vader(positive)),
+            share([COMPLAINT if v == INSULT else v for v in peers.profanity(positive)]),
+        )
+        neg = (
+            share([str(p.category) for p in classifier.classify(negative)]),
+            share(peers.vader(negative)),
+            share([COMPLAINT if v == INSULT else v for v in peers.profanity(negative)]),
+        )
         row("airline", "positive → complaint (lower better)", *pos)
         row("airline", "negative+reason → complaint", *neg)
         results["airline"] = {
-            "positive_called_complaint": pos[0], "negative_reason_called_complaint": neg[0],
+            "positive_called_complaint": pos[0],
+            "negative_reason_called_complaint": neg[0],
             "vader": {"positive": pos[1], "negative_reason": neg[1]},
             "profanity_check": {"positive": pos[2], "negative_reason": neg[2]},
         }
@@ -269,8 +293,9 @@ def _compact(results: dict) -> dict:
             }
     for name in ("complaints", "olid", "mlma_fr", "airline"):
         if name in results:
-            out[name] = json.loads(json.dumps(results[name]),
-                                   parse_float=lambda s: round(float(s), 3))
+            out[name] = json.loads(
+                json.dumps(results[name]), parse_float=lambda s: round(float(s), 3)
+            )
     return out
 
 
@@ -280,8 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="rows per file (quick runs)")
     args = parser.parse_args(argv)
     if not args.datasets.is_dir():
-        print(f"skipped: no evaluation data at {args.datasets} "
-              "(the shared datasets sit beside the repository)")
+        print(
+            f"skipped: no evaluation data at {args.datasets} "
+            "(the shared datasets sit beside the repository)"
+        )
         print(json.dumps({"skipped": True, "reason": f"{args.datasets} not found"}))
         return 0
     results = run(args.datasets, args.limit)

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .classifier import CommentClassifier
 from .errors import ClassifierInputError
@@ -168,7 +168,9 @@ def classify_file(
     return report
 
 
-def _peek(rows: Iterator[tuple[int, str | None, str | None]]):  # noqa: ANN202
+def _peek(
+    rows: Iterator[tuple[int, str | None, str | None]],
+) -> Iterator[tuple[int, str | None, str | None]]:
     first = next(rows, None)
     if first is None:
         return iter(())
@@ -190,7 +192,9 @@ def _problem(ident: str | None, body: str | None, id_column: str, text_column: s
     return ""
 
 
-def _write_chunk(writer, classifier: CommentClassifier, rows: list[tuple[str, str]]) -> int:  # noqa: ANN001
+def _write_chunk(
+    writer: Any, classifier: CommentClassifier, rows: list[tuple[str, str]]  # csv writer
+) -> int:
     predictions = classifier.classify([body for _, body in rows])
     for (ident, _), p in zip(rows, predictions, strict=True):
         writer.writerow(

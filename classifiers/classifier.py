@@ -18,14 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import skops.io as sio
+from sklearn import config_context
 from sklearn.pipeline import Pipeline
 
 from ecoute.core.domain import Category, Flag
 
 from .flags import detect_flags_many
 from .language import detect_languages
-from .model import ModelParams, build_pipeline, slim
+from .model import ESTIMATOR_TYPES, ModelParams, build_pipeline, slim
 from .normalise import normalise_many
 
 #: Order of the probability columns, fixed so that stored figures stay comparable.
@@ -44,6 +44,34 @@ TRUSTED_TYPES = (
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
 )
+
+
+def _skops_io():  # -> the skops.io module
+    """Import ``skops.io`` without importing every scikit-learn estimator.
+
+    When imported, skops builds its default list of trusted types from
+    ``sklearn.utils.all_estimators()``, which imports all of scikit-learn (2-3 s, tens of
+    MB). Our files only ever hold the estimators of :mod:`.model`, so for that one import
+    the discovery function is given exactly those; each is still checked on load. If skops
+    was already imported by someone else, nothing changes.
+    """
+    import sys
+
+    if "skops.io" in sys.modules:
+        return sys.modules["skops.io"]
+    import sklearn.utils
+
+    original = sklearn.utils.all_estimators
+
+    def ours(type_filter: object = None) -> list[tuple[str, type]]:
+        return [(cls.__name__, cls) for cls in ESTIMATOR_TYPES]
+
+    sklearn.utils.all_estimators = ours
+    try:
+        import skops.io as sio
+    finally:
+        sklearn.utils.all_estimators = original
+    return sio
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +133,8 @@ class CommentClassifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, 4)``, columns in the order of ``classes_``."""
-        return self.pipeline.predict_proba(list(texts))
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            return self.pipeline.predict_proba(list(texts))
 
     def decide(self, proba: np.ndarray) -> list[Category]:
         """Apply the decision rule to probability rows.
@@ -136,7 +165,11 @@ class CommentClassifier:
         if not texts:
             return []
         normalised = normalise_many(texts)
-        proba = self.pipeline[1:].predict_proba(normalised)
+        # The fitted steps after normalisation, on text normalised once for them and for
+        # the flags; input checks are skipped because the features are built right here.
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            features = self.pipeline.named_steps["features"].transform(normalised)
+            proba = self.pipeline.named_steps["model"].predict_proba(features)
         categories = self.decide(proba)
         languages = detect_languages(texts)
         flags = detect_flags_many(texts, normalised)
@@ -169,7 +202,7 @@ class CommentClassifier:
             "pipeline": self.pipeline,
         }
         tmp = path.with_suffix(path.suffix + ".tmp")
-        sio.dump(state, tmp, compression=8)  # zipfile.ZIP_DEFLATED
+        _skops_io().dump(state, tmp, compression=8)  # zipfile.ZIP_DEFLATED
         tmp.replace(path)
         return path
 
@@ -177,6 +210,7 @@ class CommentClassifier:
     def load(cls, path: str | Path) -> CommentClassifier:
         """Load a skops file written by :meth:`save`, refusing any unexpected type."""
         path = Path(path)
+        sio = _skops_io()
         untrusted = sio.get_untrusted_types(file=path)
         unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
         if unexpected:

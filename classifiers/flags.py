@@ -46,23 +46,40 @@ THREAT = _words(
     r"|you(?:'re| are) (?:dead|gonna die)|watch your back|i know where (?:you|u) (?:live|work)"
     r"|gonna (?:shoot|bomb|burn|kill)|(?:bomb|burn down|shoot up) (?:the|your|ur) \w+"
     r"|kill (?:you|u|yourself|urself|them|all)|should be (?:shot|hanged|killed)"
-    r"|deserve to die|hope (?:you|u) die",
+    r"|deserve to die|hope (?:you|u) die"
+    r"|burn (?:your|ur|the|their|his|her|this) (?:\w+ ){0,2}down"
+    r"|(?:come|coming|go|going|show up)(?: down| back)?(?: there| here)? (?:with|and bring)"
+    r" (?:a |my )?(?:bat|baseball bat|gun|knife|machete|crowbar)\w*"
+    r"|(?:beat|kick) (?:his|her|your|ur|their) (?:ass|face)|break (?:his|her|your|ur) (?:legs"
+    r"|neck|face|jaw)|(?:i'm|im|i am) coming for (?:you|u|your|ur)|(?:put|plant) a bomb"
+    r"|shoot (?:up )?(?:the|your|ur) (?:place|store|office|staff)",
     r"je (?:vais|vas|va) (?:te|vous|lui|les) (?:tuer|buter|defoncer|frapper|casser la gueule"
     r"|retrouver|faire la peau|egorger|cramer|bruler)|on va (?:te|vous) (?:retrouver|tuer|buter"
     r"|defoncer|faire la peau)|(?:te|vous) (?:tuer|buter|egorger)|je sais ou (?:tu|vous) habit\w*"
     r"|faire sauter (?:votre|ta|la|le) \w+|mettre le feu a (?:votre|ta|la|vos) \w+"
     r"|(?:vous|tu) (?:allez|vas) (?:le )?(?:payer|crever) (?:cher|de mes mains)"
-    r"|gare a (?:toi|vous)|meriterai(?:en)?t de crever|crevez|creve",
+    r"|gare a (?:toi|vous)|meriterai(?:en)?t de crever|crevez|creve"
+    r"|(?:avec|prendre|ramener|sortir) (?:une|un|ma|mon) (?:batte|barre de fer|couteau|arme|flingue"
+    r"|fusil|machette|hache)"
+    r"|(?:venir|passer|debarquer|descendre|monter)\b.{0,40}\btout (?:casser|defoncer|peter"
+    r"|bruler|cramer|saccager)"
+    r"|(?:je|on) (?:vais|va) (?:tout )?(?:casser|defoncer|bruler|cramer|saccager|brule)"
+    r" (?:votre|vos|ta|ton|la|le|les|l')\s?(?:agence|boutique|magasin|bureau|siege|locaux"
+    r"|voiture|gueule|tete)\w*"
+    r"|casser la gueule|(?:le|la|les|vous|te) (?:tabasser|eclater|frapper|defoncer)"
+    r"|faire la peau",
 )
 
 DANGER = _words(
     # health
     r"intoxi\w*|food poisoning|poisoned|empoisonn\w*|allerg\w*|anaphyla\w*|hospital\w*"
-    r"|hopital|urgences|emergency room|got sick|made (?:me|us|my \w+) sick|malade\w*|vomi\w*|diarrh\w*|injur\w*"
+    r"|hopital|urgences|emergency room|got sick|made (?:me|us|my \w+) sick|malade\w*"
+    r"|vomi\w*|diarrh\w*|injur\w*"
     r"|blesse\w*|blessure\w*|blood|bleeding|saign\w*|insect\w*|cafard\w*|cockroach\w*|rat|rats"
     r"|moisi\w*|mold|mould|expired|perime\w*|salmonell\w*|listeria|e\.? ?coli",
     # safety
-    r"caught fire|on fire|fire hazard|pris feu|prend feu|incendie|smoke|fumee|explos\w*|burn\w*|brule\w*|electrocut\w*|shock"
+    r"caught fire|on fire|fire hazard|pris feu|prend feu|incendie|smoke|fumee|explos\w*"
+    r"|burn\w*|brule\w*|electrocut\w*|shock"
     r"|court-circuit|short circuit|danger\w*|unsafe|safety|securite|accident\w*|crash\w*"
     r"|gas leak|fuite de gaz|emergency landing|atterrissage d'urgence|turbulence\w*"
     r"|overheat\w*|surchauffe\w*|battery swell\w*|batterie gonfl\w*|mis en danger|harcel\w*",

@@ -6,7 +6,9 @@ evaluation sets has its accents stripped by its collectors, and many people on p
 never type them). Folding that noise into a few stable tokens lets a linear model
 trained on a few thousand comments generalise to real ones.
 
-The output keeps the signals that matter for sorting: ``?`` and ``!`` survive, shouting
+Words from the sentiment and failure lists of :mod:`.lexicon` add marker tokens at the end,
+so that praise or a failure in words the corpus never used still counts. The output keeps
+the signals that matter for sorting: ``?`` and ``!`` survive, shouting
 (a word in capitals) becomes a marker token, and emoji are mapped to a coarse mood token
 *in addition to* being kept, so that 😡 and 🤬 share evidence.
 """
@@ -16,6 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+
+from .lexicon import lexicon_markers
 
 URL_TOKEN = " xurl "
 USER_TOKEN = " xuser "
@@ -77,7 +81,9 @@ def normalise(text: str) -> str:
     text = _PUNCT_RUN.sub(r"\1\1", text)
     text = strip_accents(text.lower())
     text = text.replace("’", "'").replace("`", "'")
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    markers = lexicon_markers(text)
+    return f"{text} {markers}" if markers else text
 
 
 def normalise_many(texts: Iterable[str]) -> list[str]:

@@ -79,7 +79,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     host = args.host or settings.console.host
     port = args.port or settings.console.port
     print(f"Écoute is listening; console at http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
-    service.run_forever(host, port)
+    service.run_forever(host, port, jobs=not args.console_only)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the scheduled jobs without the console (one of several processes)."""
+    from ecoute.console.service import Service, open_database
+
+    settings = _settings(args)
+    _engine, factory = open_database(settings, migrate=False)
+    service = Service.build(settings, factory)
+    print(f"Écoute worker {service.owner} started (SIGTERM or Ctrl-C to stop)", flush=True)
+    service.run_worker()
     return 0
 
 
@@ -145,6 +157,17 @@ def _report_rows(report: object) -> None:
     print(f"{getattr(report, 'written', 0)} rows written, {len(bad_rows)} skipped", file=sys.stderr)
 
 
+def positive_float(value: str) -> float:
+    """argparse type: a number greater than zero."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
+    return number
+
+
 def _add_config(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -181,10 +204,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_config(add("migrate", cmd_migrate, "bring the database schema up to date"))
 
-    run = add("run", cmd_run, "run the pollers, the pipeline, the outbox and the console")
+    run = add(
+        "run", cmd_run, "run the pollers, the pipeline, the outbox, the alerts and the console"
+    )
     _add_config(run)
     run.add_argument("--host", help="console address (default: from config.toml)")
     run.add_argument("--port", type=int, help="console port (default: from config.toml)")
+    run.add_argument(
+        "--console-only",
+        action="store_true",
+        help="serve the console without running the jobs (workers run them)",
+    )
+
+    worker = add(
+        "worker",
+        cmd_worker,
+        "run the pollers, the pipeline, the outbox and the "
+        "alerts without the console; start several on one PostgreSQL database to share "
+        "the work",
+    )
+    _add_config(worker)
 
     demo = add(
         "demo",

@@ -1,12 +1,15 @@
 """`ecoute demo`: the whole product on a laptop, with no account and no network.
 
-A fresh SQLite database, the bundled demo comments replayed as if polled, a seeded
-community-manager account, the scheduler and the console: within seconds the review
-queue fills with sorted comments and drafted replies.
+A fresh SQLite database, a local sandbox of the X and Facebook APIs into which the
+bundled demo comments are posted over time, a seeded community-manager account, the
+scheduler and the console. Écoute polls the sandbox through its real X and Facebook
+adapters, so what the demo shows — polling, sorting, drafting, approving, publishing —
+is what happens with real accounts.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -21,22 +24,24 @@ from ecoute.core.settings import (
     example_config_path,
     load_settings,
 )
+from ecoute.platforms.replay import load_feed
+from ecoute.platforms.sandbox import demo_sources, play_feed, prepare_demo, start_sandbox
 
 DEMO_USER = "camille"
+DEMO_POLL_INTERVAL_S = 5
 
 
-def demo_settings(data_dir: Path, *, host: str, port: int, speed: float) -> Settings:
-    """The example configuration, pointed at `data_dir` and at the replayed demo feed."""
+def demo_settings(
+    data_dir: Path, *, host: str, port: int, sources: list[SourceSettings]
+) -> Settings:
+    """The example configuration, pointed at `data_dir` and at the sandbox's accounts."""
     base = load_settings(example_config_path(), check_secrets=False)
-    feed = SourceSettings(
-        name="demo-feed", platform="replay", account=base.brand.name, poll_interval=5, speed=speed
-    )
     return base.model_copy(
         update={
             "data_dir": str(data_dir.resolve()),
             "database": DatabaseSettings(),
             "console": ConsoleSettings(host=host, port=port),
-            "sources": [feed],
+            "sources": sources,
         }
     )
 
@@ -62,18 +67,35 @@ def run_demo(
     if speed <= 0:
         raise ValueError("--speed must be positive")
     path = fresh_data_dir(data_dir)
-    settings = demo_settings(path, host=host, port=port, speed=speed)
-    _engine, factory = open_database(settings, migrate=True)
-    password = ensure_admin(
-        factory, username=DEMO_USER, display_name="Camille", role=Role.APPROVER, language=language
-    )
-    service = Service.build(settings, factory)
-    print(
-        f"Écoute demo\n"
-        f"  console:  http://{host}:{port}/\n"
-        f"  login:    {DEMO_USER} / {password}\n"
-        f"  data:     {path}\n"
-        f"Comments arrive over the next {600 / speed:.0f} seconds. Ctrl-C to stop.",
-        flush=True,
-    )
-    service.run_forever(host, port)
+    sandbox = start_sandbox()
+    try:
+        os.environ.update(prepare_demo(sandbox))
+        sources = demo_sources(sandbox, poll_interval=DEMO_POLL_INTERVAL_S)
+        settings = demo_settings(path, host=host, port=port, sources=sources)
+        _engine, factory = open_database(settings, migrate=True)
+        password = ensure_admin(
+            factory,
+            username=DEMO_USER,
+            display_name="Camille",
+            role=Role.APPROVER,
+            language=language,
+        )
+        service = Service.build(settings, factory)
+        feed = load_feed()
+        player = play_feed(sandbox, feed, speed)
+        print(
+            f"Écoute demo\n"
+            f"  console:  http://{host}:{port}/\n"
+            f"  login:    {DEMO_USER} / {password}\n"
+            f"  data:     {path}\n"
+            f"  sandbox:  X API {sandbox.x_url} · Graph API {sandbox.graph_url}\n"
+            f"{len(feed)} comments arrive over the next {feed[-1].offset_s / speed:.0f} seconds. "
+            "Ctrl-C to stop.",
+            flush=True,
+        )
+        try:
+            service.run_forever(host, port)
+        finally:
+            player.stop()
+    finally:
+        sandbox.stop()

@@ -7,10 +7,16 @@ the service can stop at any moment and resume where it was.
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import threading
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import structlog
 import uvicorn
@@ -19,8 +25,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ecoute.classifiers import CommentClassifier, load_classifier
+from ecoute.classifiers import CommentClassifier, load_classifier, train_classifier
 from ecoute.console.app import create_app
+from ecoute.console.setup import corrections, corrections_since
 from ecoute.core.db import (
     DatabaseError,
     ensure_current,
@@ -31,12 +38,13 @@ from ecoute.core.db import (
 )
 from ecoute.core.domain import SourceStatus
 from ecoute.core.keys import instance_secret_key
-from ecoute.core.models import Source
+from ecoute.core.models import Source, utcnow
 from ecoute.core.settings import Settings, SourceSettings
 from ecoute.monitor.classification import classify_pending
 from ecoute.monitor.delivery import Notifier, deliver_due
-from ecoute.monitor.polling import poll_source
-from ecoute.monitor.watch import check_deadlines, check_sources, check_spikes
+from ecoute.monitor.leases import claim_source, release_source
+from ecoute.monitor.polling import PollReport, due_sources, poll_source
+from ecoute.monitor.watch import check_deadlines, check_spikes
 from ecoute.platforms.base import SourceAdapter
 from ecoute.platforms.registry import build_adapter
 from ecoute.responders.flows import draft_pending
@@ -47,6 +55,8 @@ log = structlog.get_logger("ecoute.console.service")
 PIPELINE_INTERVAL_S = 2
 OUTBOX_INTERVAL_S = 5
 WATCH_INTERVAL_S = 30
+# Longest a poll may take before another worker may consider the source abandoned.
+POLL_LEASE = timedelta(minutes=10)
 ALERTS_INTERVAL_S = 15
 
 
@@ -106,9 +116,19 @@ def load_team_classifier(settings: Settings) -> CommentClassifier:
     return load_classifier(path if path.exists() else None)
 
 
+def worker_name() -> str:
+    """Who holds a lease: readable in the health page, unique per process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
 @dataclass
 class Service:
-    """The scheduler's jobs over one database; `run_forever` adds the console."""
+    """The scheduler's jobs over one database; `run_forever` adds the console.
+
+    Several services (workers and console instances) may share one PostgreSQL
+    database: sources are polled under a lease, and every pipeline step claims its rows
+    with `FOR UPDATE SKIP LOCKED`, so no comment is handled twice.
+    """
 
     settings: Settings
     factory: sessionmaker[Session]
@@ -116,6 +136,8 @@ class Service:
     adapters: dict[int, SourceAdapter] = field(default_factory=dict)
     notifier: Notifier = field(default_factory=Notifier)
     secret_key: str = ""
+    owner: str = field(default_factory=worker_name)
+    clock: Callable[[], datetime] = utcnow
     scheduler: BackgroundScheduler = field(init=False)
     _pipeline_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -127,7 +149,7 @@ class Service:
                 "coalesce": True,
                 # A job never overlaps itself; the next tick waits for the current one.
                 "max_instances": 1,
-                # A poll delayed by less than a minute (a busy machine) still runs.
+                # A tick delayed by less than a minute (a busy machine) still runs.
                 "misfire_grace_time": 60,
             },
         )
@@ -151,11 +173,31 @@ class Service:
     def adapter_for(self, source_id: int) -> SourceAdapter:
         return self.adapters[source_id]
 
-    def poll(self, source_id: int) -> None:
-        report = poll_source(self.factory, source_id, self.adapters[source_id])
+    def poll(self, source_id: int) -> PollReport | None:
+        """Poll one source if it is due and no other worker holds it."""
+        now = self.clock()
+        if not claim_source(self.factory, source_id, self.owner, lease=POLL_LEASE, now=now):
+            return None
+        try:
+            report = poll_source(
+                self.factory,
+                source_id,
+                self.adapters[source_id],
+                respect_schedule=True,
+                clock=self.clock,
+            )
+        finally:
+            release_source(self.factory, source_id, self.owner)
         if report.stored and self.scheduler.running:
             # New comments: run the pipeline now rather than at its next tick.
             self.scheduler.modify_job("pipeline", next_run_time=datetime.now(UTC))
+        return report
+
+    def poll_due(self) -> None:
+        """The polling tick: every due source this process can reach, under a lease."""
+        for source_id in due_sources(self.factory, now=self.clock()):
+            if source_id in self.adapters:
+                self.poll(source_id)
 
     def process(self) -> tuple[int, int]:
         """Carry new comments through classification and drafting."""
@@ -171,11 +213,10 @@ class Service:
         return classified, drafted
 
     def watch(self) -> None:
-        """The crisis rules over time: spikes, deadlines, failing sources."""
+        """The crisis rules over time: spikes of complaints and insults, deadlines."""
         with session_scope(self.factory) as session:
             check_spikes(session, self.settings)
             check_deadlines(session, self.settings)
-            check_sources(session, self.settings)
         if self.scheduler.running:
             self.scheduler.modify_job("alerts", next_run_time=datetime.now(UTC))
 
@@ -185,48 +226,78 @@ class Service:
     def publish(self) -> None:
         publish_approved(self.factory, self.adapter_for)
 
+    def retrain(self) -> bool:
+        """Retrain on the team's corrections when some arrived since the current model."""
+        path = model_path(self.settings)
+        since = datetime.fromtimestamp(path.stat().st_mtime, UTC) if path.exists() else None
+        extra = corrections(self.factory)
+        if not extra or (since is not None and not corrections_since(self.factory, since)):
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        report = train_classifier(extra, out=path)
+        self.classifier = load_classifier(path)
+        log.info("classifier_retrained", version=report.version, corrections=len(extra))
+        return True
+
+    def poll_tick_seconds(self) -> int:
+        """Tick faster than the shortest interval; `next_poll_at` decides what is due."""
+        intervals = [s.poll_interval for s in self.settings.sources if s.enabled] or [60]
+        return max(1, min(10, min(intervals) // 5))
+
     def start(self) -> None:
-        sources = {s.name: s for s in self.settings.sources}
-        with session_scope(self.factory) as session:
-            rows = session.scalars(select(Source).where(Source.id.in_(self.adapters))).all()
-            jobs = [(row.id, row.name, sources[row.name].poll_interval) for row in rows]
-        for source_id, name, interval in jobs:
-            self.scheduler.add_job(
-                self.poll,
-                "interval",
-                args=[source_id],
-                id=f"poll:{name}",
-                seconds=interval,
-                jitter=max(1, interval // 10),
-                next_run_time=datetime.now(UTC),
-            )
-        self.scheduler.add_job(
-            self.process,
+        now = datetime.now(UTC)
+        add = self.scheduler.add_job
+        add(
+            self.poll_due,
             "interval",
-            id="pipeline",
-            seconds=PIPELINE_INTERVAL_S,
-            next_run_time=datetime.now(UTC),
+            id="poll",
+            seconds=self.poll_tick_seconds(),
+            next_run_time=now,
         )
-        self.scheduler.add_job(self.publish, "interval", id="outbox", seconds=OUTBOX_INTERVAL_S)
-        self.scheduler.add_job(self.watch, "interval", id="watch", seconds=WATCH_INTERVAL_S)
-        self.scheduler.add_job(
-            self.deliver_alerts, "interval", id="alerts", seconds=ALERTS_INTERVAL_S
+        add(self.process, "interval", id="pipeline", seconds=PIPELINE_INTERVAL_S, next_run_time=now)
+        add(self.publish, "interval", id="outbox", seconds=OUTBOX_INTERVAL_S)
+        add(self.watch, "interval", id="watch", seconds=WATCH_INTERVAL_S)
+        add(self.deliver_alerts, "interval", id="alerts", seconds=ALERTS_INTERVAL_S)
+        add(
+            self.retrain,
+            "cron",
+            id="retrain",
+            hour=3,
+            minute=30,
+            timezone=ZoneInfo(self.settings.brand.timezone),
+            misfire_grace_time=3600,
         )
         self.scheduler.start()
-        log.info("scheduler_started", jobs=[job.id for job in self.scheduler.get_jobs()])
+        log.info(
+            "scheduler_started",
+            owner=self.owner,
+            jobs=[job.id for job in self.scheduler.get_jobs()],
+        )
 
     def stop(self) -> None:
         """Stop scheduling and wait for running jobs: each finishes or rolls back its batch."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
-        log.info("scheduler_stopped")
+        log.info("scheduler_stopped", owner=self.owner)
 
-    def run_forever(self, host: str, port: int) -> None:
-        """Run the jobs and the console until interrupted (Ctrl-C or SIGTERM)."""
-        app = create_app(self.settings, self.factory)
+    def run_worker(self) -> None:
+        """Run the jobs without the console until SIGTERM or Ctrl-C."""
+        stopping = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.set())
+        self.start()
+        try:
+            stopping.wait()
+        finally:
+            self.stop()
+
+    def run_forever(self, host: str, port: int, *, jobs: bool = True) -> None:
+        """Run the console, and the jobs unless workers run them, until interrupted."""
+        app = create_app(self.settings, self.factory, scheduler=self.scheduler if jobs else None)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
-        self.start()
+        if jobs:
+            self.start()
         try:
             server.run()
         finally:

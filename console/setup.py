@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,3 +60,16 @@ def corrections(factory: sessionmaker[Session]) -> list[tuple[str, Category]]:
             .order_by(Comment.id)
         ).all()
     return [(text, Category(category)) for text, category in rows]
+
+
+def corrections_since(factory: sessionmaker[Session], since: datetime) -> int:
+    """How many reclassifications the team made after `since`."""
+    with session_scope(factory) as session:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Classification)
+                .where(Classification.origin == "cm", Classification.created_at > since)
+            )
+            or 0
+        )

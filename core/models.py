@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -125,6 +126,7 @@ class Comment(Base):
         Index("ix_comments_status_id", "status", "id"),
         Index("ix_comments_thread", "platform", "thread_id"),
         Index("ix_comments_author", "platform", "author_id"),
+        Index("ix_comments_created_at", "created_at", "platform", "language"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -148,6 +150,9 @@ class Comment(Base):
     share_count: Mapped[int] = mapped_column(Integer, default=0)
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status: Mapped[str] = mapped_column(String(20), default=CommentStatus.NEW)
+    # Casework in the console: who handles the case, and when it went up the escalation path.
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     source: Mapped[Source] = relationship()
     classifications: Mapped[list[Classification]] = relationship(
@@ -189,7 +194,12 @@ class Draft(Base):
     """
 
     __tablename__ = "drafts"
-    __table_args__ = (Index("ix_drafts_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_drafts_status_id", "status", "id"),
+        Index("ix_drafts_status_due", "status", "due_at"),
+        Index("ix_drafts_created_at", "created_at"),
+        Index("ix_drafts_reviewed_at", "reviewed_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     comment_id: Mapped[int] = mapped_column(
@@ -238,7 +248,17 @@ class Alert(Base):
     """Something the crisis contact must know. `dedup_key` keeps one open alert per cause."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_dedup_status", "dedup_key", "status"),)
+    __table_args__ = (
+        Index("ix_alerts_dedup_status", "dedup_key", "status"),
+        # One live alert per cause, even when several workers notice it at once.
+        Index(
+            "uq_alerts_live_dedup_key",
+            "dedup_key",
+            unique=True,
+            postgresql_where=text("status <> 'resolved'"),
+            sqlite_where=text("status <> 'resolved'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

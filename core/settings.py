@@ -87,6 +87,7 @@ class SourceSettings(_Strict):
     api_url: str | None = None
     feed: str | None = None
     speed: float = Field(default=1.0, gt=0, le=1000)
+    graph_version: str | None = Field(default=None, pattern=r"^v\d{1,2}\.\d$")
 
 
 class ChannelSettings(_Strict):
@@ -112,14 +113,66 @@ class DeadlineSettings(_Strict):
 
 
 class CrisisContact(_Strict):
+    """Someone alerts reach: by e-mail (through `[alerts.email]`) and by apprise URLs.
+
+    `notify` holds apprise URLs without secrets; `notify_env` names environment variables
+    holding URLs that carry a token (a Slack or Teams webhook, an SMS gateway).
+    """
+
     name: str = Field(min_length=1)
     email: str | None = None
     phone: str | None = None
     notify: list[str] = Field(default_factory=list)
+    notify_env: list[EnvName] = Field(default_factory=list)
+
+
+class SpikeSettings(_Strict):
+    """A spike: complaints and insults in the last window against the windows before.
+
+    The count is compared with a Poisson law whose mean is the baseline's average per
+    window; a spike needs both a count of at least `min_count` and a tail probability
+    below `p_value`, so a quiet account does not alarm on three messages.
+    """
+
+    window_minutes: int = Field(default=10, ge=1, le=1440)
+    baseline_windows: int = Field(default=12, ge=2, le=1000)
+    min_count: int = Field(default=8, ge=1)
+    p_value: float = Field(default=0.001, gt=0, lt=1)
+
+
+class ViralSettings(_Strict):
+    """A complaint or insult that many people see: its engagement or its author's reach."""
+
+    engagement: int = Field(default=200, ge=1)
+    author_followers: int = Field(default=50_000, ge=1)
 
 
 class CrisisSettings(_Strict):
     contacts: list[CrisisContact] = Field(default_factory=list)
+    supervisors: list[CrisisContact] = Field(default_factory=list)
+    spike: SpikeSettings = SpikeSettings()
+    viral: ViralSettings = ViralSettings()
+    keywords: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class EmailSettings(_Strict):
+    """The SMTP server alerts are sent through."""
+
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65_535)
+    sender: str = Field(min_length=3)
+    username: str | None = None
+    password_env: EnvName | None = None
+    security: Literal["starttls", "ssl", "insecure"] = "starttls"
+
+
+class AlertSettings(_Strict):
+    """How alerts are delivered: re-sent until acknowledged, never more often than allowed."""
+
+    resend_minutes: int = Field(default=30, ge=1)
+    max_sends: int = Field(default=12, ge=1)
+    cooldown_minutes: int = Field(default=60, ge=0)
+    email: EmailSettings | None = None
 
 
 class PolicySettings(_Strict):
@@ -159,6 +212,8 @@ class ConsoleSettings(_Strict):
     port: int = Field(default=8000, ge=1, le=65_535)
     public_url: str | None = None
     secret_key_env: EnvName = "ECOUTE_SECRET_KEY"
+    # Four eyes: a person who edited a draft cannot also approve it.
+    two_person_rule: bool = False
 
 
 class PipelineSettings(_Strict):
@@ -178,6 +233,7 @@ class Settings(_Strict):
     contacts: dict[str, ChannelSettings] = Field(default_factory=dict)
     deadlines: DeadlineSettings = DeadlineSettings()
     crisis: CrisisSettings = CrisisSettings()
+    alerts: AlertSettings = AlertSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
     checks: ChecksSettings = ChecksSettings()
     incident: IncidentSettings = IncidentSettings()
@@ -252,6 +308,20 @@ def _missing_secrets(settings: Settings) -> list[str]:
             )
 
     need(settings.database.url_env, "database.url_env", "the database URL")
+    if settings.alerts.email:
+        need(settings.alerts.email.password_env, "alerts.email.password_env", "the SMTP password")
+    groups = (
+        ("crisis.contacts", settings.crisis.contacts),
+        ("crisis.supervisors", settings.crisis.supervisors),
+    )
+    for group, contacts in groups:
+        for index, contact in enumerate(contacts):
+            for position, env_name in enumerate(contact.notify_env):
+                need(
+                    env_name,
+                    f"{group}[{index}].notify_env[{position}]",
+                    "the apprise URL for this contact",
+                )
     for index, source in enumerate(settings.sources):
         if not source.enabled or source.platform == "replay":
             continue

@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ecoute.core.audit import record
@@ -79,8 +80,14 @@ def raise_alert(
         status=AlertStatus.OPEN,
         created_at=now,
     )
-    session.add(alert)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(alert)
+    except IntegrityError:
+        # Another worker opened it between our read and our insert: theirs stands.
+        return session.scalars(
+            select(Alert).where(Alert.dedup_key == dedup_key, Alert.status != AlertStatus.RESOLVED)
+        ).one()
     log.warning(
         "alert_raised",
         alert_id=alert.id,

@@ -3,7 +3,8 @@
 Per-comment rules (a threat, a danger keyword, a comment many people see) run inside
 the classification transaction, so each comment is judged exactly once and the alert
 commits with its classification. Rules over time (a spike of complaints and insults, a
-reply past its deadline, a failing source) run as scheduled jobs.
+reply past its deadline) run as scheduled jobs. A failing source is alerted by the
+poller itself, at the moment the platform refuses the token.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import lru_cache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ecoute.core.domain import Category, DraftStatus, Flag, SourceStatus
+from ecoute.core.domain import Category, DraftStatus, Flag
 from ecoute.core.models import Alert, Classification, Comment, Draft, Source, utcnow
 from ecoute.core.settings import Settings
 from ecoute.monitor.alerts import raise_alert
@@ -305,27 +306,3 @@ def check_deadlines(
             raised.append(alert)
     return raised
 
-
-def check_sources(
-    session: Session, settings: Settings, *, now: datetime | None = None
-) -> list[Alert]:
-    """A failing source (expired token, missing permission) needs a person."""
-    cooldown = timedelta(minutes=settings.alerts.cooldown_minutes)
-    raised = []
-    for source in session.scalars(
-        select(Source).where(Source.enabled.is_(True), Source.status == SourceStatus.FAILING)
-    ):
-        alert = raise_alert(
-            session,
-            kind="source_failing",
-            dedup_key=f"source:{source.id}:failing",
-            severity="high",
-            title=f"Source en échec / source failing: {source.name}",
-            detail=source.last_error or "",
-            source_id=source.id,
-            cooldown=cooldown,
-            now=now,
-        )
-        if alert is not None:
-            raised.append(alert)
-    return raised

@@ -35,6 +35,11 @@ class TransientError(PlatformError):
     """A server error, a timeout or a garbled answer: trying again later may work."""
 
 
+class AlreadyDone(PlatformError):
+    """The platform says the action was already carried out (e.g. a comment that already
+    received its one private reply): record it as done, never send it again."""
+
+
 class NotSupported(PlatformError):
     """The platform has no such action (e.g. a private reply on X); retrying will not help."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ecoute.core.domain import Action, Category
 from ecoute.core.settings import ChannelSettings, Settings
@@ -21,9 +22,12 @@ from ecoute.core.settings import ChannelSettings, Settings
 from .length import limit_for, weighted_length
 from .lexicon import Lexicon, detect_language, load_lexicon
 from .text import fold, sentences
+from .variants import normalise_reply
 
 ERROR = "error"
 ADVICE = "advice"
+#: The action of a brand's own post (an incident notice): it speaks as "nous" by nature.
+POST = "post"
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w/])\+?\d(?:[\s.\-]?\(?\d\)?){8,14}(?![\w/])")
@@ -51,6 +55,14 @@ class Finding:
             "en": self.message_en,
             "detail": self.detail,
         }
+
+
+EMPTY = Finding(
+    "empty",
+    ERROR,
+    "La réponse est vide : écrivez-la ou rejetez le brouillon.",
+    "The reply is empty: write it or reject the draft.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,26 +115,24 @@ def run_checks(
 ) -> list[Finding]:
     """The checks with everything already resolved (the fast path used while drafting)."""
     if not text or not text.strip():
-        return [
-            Finding(
-                "empty",
-                ERROR,
-                "La réponse est vide : écrivez-la ou rejetez le brouillon.",
-                "The reply is empty: write it or reject the draft.",
-            )
-        ]
+        return [EMPTY]
+    findings = check_length(text, facts.platform, private=facts.action == Action.PRIVATE_REPLY)
+    findings += content_checks(text, facts)
+    findings += check_thread(text, thread_replies)
+    return findings
+
+
+def content_checks(text: str, facts: DraftFacts) -> list[Finding]:
+    """The checks that depend only on the words: language, defensive phrases, personal
+    data, empathy and private channel, "je"/"nous"."""
     folded = fold(text)
-    private = facts.action == Action.PRIVATE_REPLY
-    findings: list[Finding] = []
-    findings += check_length(text, facts.platform, private=private)
-    findings += check_language(text, facts)
+    findings = check_language(folded, facts)
     findings += check_defensive(folded, facts.lexicon)
-    if not private:
+    if facts.action != Action.PRIVATE_REPLY:
         findings += check_personal_data(text, folded, facts)
     if facts.category == Category.COMPLAINT and facts.action == Action.REPLY:
         findings += check_complaint_reply(folded, facts)
     findings += check_je_nous(folded, facts)
-    findings += check_thread(text, thread_replies)
     return findings
 
 
@@ -144,12 +154,14 @@ def check_length(text: str, platform: str, *, private: bool = False) -> list[Fin
     ]
 
 
-def check_language(text: str, facts: DraftFacts) -> list[Finding]:
-    """Written in the comment's language (only reported when the text clearly is not)."""
+def check_language(folded: str, facts: DraftFacts) -> list[Finding]:
+    """Written in the comment's language (only reported when the text clearly is not).
+
+    `folded` is the draft already passed through `text.fold`."""
     lexicons = list(facts.other_lexicons)
     if facts.lexicon is not None and facts.lexicon not in lexicons:
         lexicons.append(facts.lexicon)
-    detected = detect_language(text, lexicons)
+    detected = detect_language(folded, lexicons, folded=True)
     if detected is None or detected == facts.language:
         return []
     return [
@@ -186,16 +198,18 @@ def check_defensive(folded: str, lexicon: Lexicon | None) -> list[Finding]:
     ]
 
 
-def _known_contact_digits(contacts: ChannelSettings) -> set[str]:
-    return {re.sub(r"\D", "", contacts.phone)} if contacts.phone else set()
+@lru_cache(maxsize=64)
+def _known_contact_digits(contacts: ChannelSettings) -> frozenset[str]:
+    return frozenset({re.sub(r"\D", "", contacts.phone)} if contacts.phone else ())
 
 
-def _known_contact_emails(contacts: ChannelSettings) -> set[str]:
+@lru_cache(maxsize=64)
+def _known_contact_emails(contacts: ChannelSettings) -> frozenset[str]:
     found = set()
     for value in (contacts.email, contacts.dm, contacts.messenger):
         if value:
             found.update(match.lower() for match in _EMAIL.findall(value))
-    return found
+    return frozenset(found)
 
 
 def _asks_for_data(sentence: str, lexicon: Lexicon) -> str | None:
@@ -260,7 +274,8 @@ def check_personal_data(text: str, folded: str, facts: DraftFacts) -> list[Findi
     return findings
 
 
-def _concrete_contacts(contacts: ChannelSettings) -> list[str]:
+@lru_cache(maxsize=64)
+def _concrete_contacts(contacts: ChannelSettings) -> tuple[str, ...]:
     values: list[str] = []
     for value in (contacts.dm, contacts.messenger, contacts.email):
         if value:
@@ -268,7 +283,7 @@ def _concrete_contacts(contacts: ChannelSettings) -> list[str]:
             values.extend(handles or [value])
     if contacts.phone:
         values.append(re.sub(r"\D", "", contacts.phone))
-    return [fold(value) for value in values if value]
+    return tuple(fold(value) for value in values if value)
 
 
 def has_private_channel(folded: str, facts: DraftFacts) -> bool:
@@ -322,7 +337,7 @@ def check_complaint_reply(folded: str, facts: DraftFacts) -> list[Finding]:
 def check_je_nous(folded: str, facts: DraftFacts) -> list[Finding]:
     """ "Je" carries empathy and commitment; "nous" carries the rules."""
     lexicon = facts.lexicon
-    if lexicon is None:
+    if lexicon is None or facts.action == POST:
         return []
     findings: list[Finding] = []
     collective = lexicon.find("collective_empathy", folded)
@@ -370,9 +385,9 @@ def check_je_nous(folded: str, facts: DraftFacts) -> list[Finding]:
 
 def check_thread(text: str, thread_replies: Iterable[str]) -> list[Finding]:
     """No two identical replies in one thread: platforms treat them as spam."""
-    mine = fold(text)
+    mine = normalise_reply(text)
     for other in thread_replies:
-        if other and fold(other) == mine:
+        if other and normalise_reply(other) == mine:
             return [
                 Finding(
                     "duplicate_in_thread",

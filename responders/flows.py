@@ -2,66 +2,116 @@
 
 Like classification it works in committed batches and keeps its state in the comment's
 status, so a killed process leaves nothing half-drafted: the batch is simply drafted
-again by the next run.
+again by the next run. Before writing, the batch learns what its threads already hold
+(replies drafted earlier, variants used today) so that nobody in a thread gets the same
+words, and which incidents are active so that matching complaints name them.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ecoute.core.db import session_scope
-from ecoute.core.domain import Action, Category, CommentStatus
-from ecoute.core.models import Comment, Draft
+from ecoute.core.domain import Action, CommentStatus
+from ecoute.core.models import Comment, Draft, IncidentComment
 from ecoute.core.settings import Settings
-from ecoute.responders.drafting import ReplyContext, render_reply
-from ecoute.responders.policy import decide
+
+from .drafting import ClassificationView, CommentView, Drafter
+from .incident_service import active_incident_views
+from .variants import VariantPicker
 
 log = structlog.get_logger("ecoute.responders.flows")
+
+_drafters: dict[int, tuple[Settings, Drafter]] = {}
+
+
+def drafter_for(settings: Settings) -> Drafter:
+    """One drafter per configuration object: templates and knowledge are loaded once."""
+    cached = _drafters.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        cached = (settings, Drafter(settings))
+        _drafters[id(settings)] = cached
+    return cached[1]
+
+
+def comment_view(comment: Comment) -> CommentView:
+    return CommentView(
+        text=comment.text,
+        platform=comment.platform,
+        author_handle=comment.author_handle,
+        author_name=comment.author_name,
+        thread_id=comment.thread_id,
+        external_id=comment.external_id,
+    )
+
+
+def thread_memory(session: Session, comments: list[Comment]) -> VariantPicker:
+    """What the batch's threads already hold, and which variants were used today."""
+    picker = VariantPicker()
+    threads = {(c.platform, c.thread_id) for c in comments if c.thread_id}
+    if threads:
+        rows = session.execute(
+            select(Comment.platform, Comment.thread_id, Draft.template, Draft.text)
+            .join(Draft, Draft.comment_id == Comment.id)
+            .where(tuple_(Comment.platform, Comment.thread_id).in_(list(threads)))
+            .where(Draft.text.is_not(None))
+        ).all()
+        for platform, thread_id, template, text in rows:
+            picker.remember(f"{platform}:{thread_id}", template, text, today=False)
+    since = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    for template, count in session.execute(
+        select(Draft.template, func.count())
+        .where(Draft.created_at >= since, Draft.template.is_not(None))
+        .group_by(Draft.template)
+    ).all():
+        picker.count_today(template, count)
+    return picker
 
 
 def draft_batch(session: Session, settings: Settings, batch_size: int) -> int:
     """Decide and draft for up to `batch_size` classified comments in the caller's transaction."""
-    comments = session.scalars(
-        select(Comment)
-        .where(Comment.status == CommentStatus.CLASSIFIED)
-        .order_by(Comment.id)
-        .limit(batch_size)
-        .options(selectinload(Comment.classifications))
-        .with_for_update(skip_locked=True)
-    ).all()
+    comments = list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.status == CommentStatus.CLASSIFIED)
+            .order_by(Comment.id)
+            .limit(batch_size)
+            .options(selectinload(Comment.classifications))
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
+    if not comments:
+        return 0
+    drafter = drafter_for(settings)
+    drafter.refresh()
+    picker = thread_memory(session, comments)
+    incidents = active_incident_views(session=session)
     for comment in comments:
         latest = comment.classifications[-1]
-        decision = decide(
-            Category(latest.category),
-            latest.flags,
-            latest.probabilities,
-            language=comment.language,
-            languages=settings.brand.languages,
-            doubt_threshold=settings.policy.doubt_threshold,
-            hide_insults=settings.policy.hide_insults,
+        outcome = drafter.draft(
+            comment_view(comment),
+            ClassificationView(
+                category=latest.category,
+                language=comment.language,
+                flags=tuple(latest.flags or ()),
+                probabilities=latest.probabilities or {},
+            ),
+            incidents=incidents,
+            picker=picker,
         )
+        decision = outcome.decision
         needs_person = comment.language not in settings.brand.languages
         if decision.action == Action.NONE and not needs_person:
             comment.status = CommentStatus.NO_ACTION
+            log.info("comment_no_action", comment_id=comment.id, reason=decision.reason)
             continue
-        text = template = None
-        if decision.action == Action.REPLY:
-            rendered = render_reply(
-                settings,
-                decision.category,
-                ReplyContext(
-                    author_handle=comment.author_handle,
-                    author_name=comment.author_name,
-                    platform=comment.platform,
-                    language=str(comment.language),
-                    thread_id=comment.thread_id,
-                ),
-            )
-            text, template = rendered.text, rendered.template
+        findings = [finding.as_dict() for finding in outcome.findings]
+        if needs_person:
+            findings.append({"name": "language_not_answered", "severity": "advice"})
         deadline = timedelta(minutes=settings.deadlines.minutes_for(decision.category))
         session.add(
             Draft(
@@ -69,13 +119,15 @@ def draft_batch(session: Session, settings: Settings, batch_size: int) -> int:
                 action=decision.action,
                 category=decision.category,
                 language=comment.language,
-                text=text,
-                original_text=text,
-                template=template,
-                findings=[] if not needs_person else [{"name": "language_not_answered"}],
+                text=outcome.text,
+                original_text=outcome.text,
+                template=outcome.template,
+                findings=findings,
                 due_at=comment.created_at + deadline,
             )
         )
+        if decision.incident is not None:
+            session.add(IncidentComment(incident_id=decision.incident.id, comment_id=comment.id))
         comment.status = CommentStatus.QUEUED
     return len(comments)
 

@@ -33,7 +33,7 @@ class IncidentView:
     def build(
         cls,
         *,
-        id: int,  # noqa: A002 - mirrors the database column
+        id: int,
         title: str,
         summary: Mapping[str, str],
         status_url: str | None,
@@ -58,10 +58,18 @@ class IncidentView:
         """What templates receive as `incident`."""
         return {
             "title": self.title,
-            "summary": self.summary_for(language),
+            "summary": as_sentence(self.summary_for(language)),
             "status_url": self.status_url,
-            "resolution": self.resolution.get(language) or "",
+            "resolution": as_sentence(self.resolution.get(language) or ""),
         }
+
+
+def as_sentence(text: str) -> str:
+    """A CM's summary, closed with a full stop if they left it open."""
+    text = " ".join(text.split())
+    if text and text[-1] not in ".!?…":
+        text += "."
+    return text
 
 
 def match_incident(text: str, incidents: Sequence[IncidentView]) -> IncidentView | None:

@@ -157,8 +157,10 @@ def _entries_from(path: Path, language: str) -> list[KnowledgeEntry]:
         ident = str(item.get("id") or f"{language}-{number}")
         questions = item.get("questions")
         answer = item.get("answer")
-        if not isinstance(questions, list) or not questions or not all(
-            isinstance(q, str) and q.strip() for q in questions
+        if (
+            not isinstance(questions, list)
+            or not questions
+            or not all(isinstance(q, str) and q.strip() for q in questions)
         ):
             raise KnowledgeError(f"{where} ({ident}): 'questions' must list at least one question")
         if not isinstance(answer, str) or not answer.strip():

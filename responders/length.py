@@ -149,6 +149,7 @@ _EMOJI = re.compile(
 
 
 _KEYCAP_BASES = frozenset("0123456789#*")
+_KEYCAP = re.compile(r"[0-9#*]\ufe0f?\u20e3")
 _KEYCAP_NEXT = frozenset(("\ufe0f", "\u20e3"))
 
 
@@ -172,10 +173,18 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_DOTTED = re.compile(r"[^\W_]\.[^\W_]")
+_HEAVY = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
+
+
 def x_weighted_length(text: str) -> int:
     """The length X counts for a post, against its limit of 280."""
     text = unicodedata.normalize("NFC", text)
-    urls = {start: end for start, end in _url_spans(text)}
+    spans = _url_spans(text) if _DOTTED.search(text) else []
+    if not _HEAVY.search(text) and not _KEYCAP.search(text):
+        # Every code point weighs 1: only the URLs change the count.
+        return len(text) + sum(X_URL_LENGTH - (end - start) for start, end in spans)
+    urls = dict(spans)
     total = 0
     index = 0
     size = len(text)

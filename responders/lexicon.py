@@ -49,6 +49,7 @@ class Lexicon:
     patterns: dict[str, re.Pattern[str] | None]
     defensive: re.Pattern[str] | None
     function_words: frozenset[str]
+    function_pattern: re.Pattern[str] | None
 
     def find(self, name: str, folded: str) -> re.Match[str] | None:
         pattern = self.patterns.get(name)
@@ -102,6 +103,7 @@ def _load(language: str, extra_dir: str | None) -> Lexicon:
         patterns={name: phrase_pattern(lists.get(name, [])) for name in LISTS},
         defensive=phrase_pattern(phrases),
         function_words=frozenset(fold(word) for word in lists.get("function_words", [])),
+        function_pattern=phrase_pattern(lists.get("function_words", [])),
     )
 
 
@@ -113,18 +115,20 @@ def load_lexicon(language: str, settings: Settings | None = None) -> Lexicon:
     return _load(language, extra)
 
 
-def detect_language(text: str, lexicons: list[Lexicon]) -> str | None:
+def detect_language(text: str, lexicons: list[Lexicon], *, folded: bool = False) -> str | None:
     """The language whose function words dominate `text`, or None when it is unclear.
 
     A reply is short and mostly function words, names and contact details, so counting
-    a few hundred common words tells French from English reliably; anything less clear
+    a few dozen common words tells French from English reliably; anything less clear
     than two to one is left undecided rather than reported as a wrong language.
     """
-    from .text import words
-
-    tokens = words(fold(text))
+    if not folded:
+        text = fold(text)
     scores = sorted(
-        ((sum(token in lex.function_words for token in tokens), lex.language) for lex in lexicons),
+        (
+            (len(lex.function_pattern.findall(text)) if lex.function_pattern else 0, lex.language)
+            for lex in lexicons
+        ),
         reverse=True,
     )
     if not scores or scores[0][0] < 3:

@@ -9,26 +9,39 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
-_DASHES = str.maketrans({"‑": "-", "–": "-", "—": "-"})
+_SPECIAL = {
+    "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'",
+    "‑": "-", "–": "-", "—": "-",
+}  # fmt: skip
 _SPACES = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
-@lru_cache(maxsize=4096)
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+class _Folding(dict[int, str]):
+    """A `str.translate` table filled on first sight of each character: curly quotes and
+    dashes made plain, accents and ligatures decomposed and dropped."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char in _SPECIAL:
+            value = _SPECIAL[char]
+        else:
+            decomposed = unicodedata.normalize("NFKD", char)
+            value = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        self[code] = value
+        return value
+
+
+_FOLDING = _Folding()
 
 
 def fold(text: str) -> str:
     """Lower case, no accents, straight apostrophes and single spaces."""
-    text = text.translate(_APOSTROPHES).translate(_DASHES).lower()
+    text = text.lower()
     if not text.isascii():
-        text = _strip_accents(text)
+        text = text.translate(_FOLDING)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -12,26 +12,45 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import string
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 from ecoute.core.domain import Category
 
 from . import CORPUS_PATH, Example, write_corpus
 from . import en as EN
+from . import en_voices as EN_VOICES
 from . import fr as FR
+from . import fr_voices as FR_VOICES
 from .noise import roughen
 
 SEED = 20261122
 
 #: How many distinct comments to compose per language and category.
 TARGETS: dict[str, dict[Category, int]] = {
-    "fr": {Category.COMPLAINT: 1350, Category.SERVICE_QUESTION: 800,
-           Category.GENERAL_OPINION: 900, Category.INSULT: 600},
-    "en": {Category.COMPLAINT: 1350, Category.SERVICE_QUESTION: 800,
-           Category.GENERAL_OPINION: 900, Category.INSULT: 600},
+    "fr": {Category.COMPLAINT: 1100, Category.SERVICE_QUESTION: 650,
+           Category.GENERAL_OPINION: 1100, Category.INSULT: 450},
+    "en": {Category.COMPLAINT: 1100, Category.SERVICE_QUESTION: 650,
+           Category.GENERAL_OPINION: 1300, Category.INSULT: 450},
 }
+#: How many differently branded copies of each whole comment of :mod:`.fr_voices` /
+#: :mod:`.en_voices` to write, and how often the brand is left out.
+VOICE_COPIES = 3
+VOICE_BARE = {"fr": 0.3, "en": 0.15}
+#: Real posts often chain two remarks. Which pairs of labels make which label, by the
+#: rubric, and how many of each to compose per language: a failure next to anything that
+#: is not abuse is still a complaint; a question next to thanks or chit-chat stays a
+#: question; two opinions stay an opinion.
+MIXES: dict[tuple[Category, Category], tuple[Category, int]] = {
+    (Category.COMPLAINT, Category.GENERAL_OPINION): (Category.COMPLAINT, 350),
+    (Category.COMPLAINT, Category.SERVICE_QUESTION): (Category.COMPLAINT, 150),
+    (Category.COMPLAINT, Category.COMPLAINT): (Category.COMPLAINT, 150),
+    (Category.GENERAL_OPINION, Category.GENERAL_OPINION): (Category.GENERAL_OPINION, 400),
+    (Category.SERVICE_QUESTION, Category.GENERAL_OPINION): (Category.SERVICE_QUESTION, 200),
+}
+#: How many pieces of general chatter (subject + opinion, or a rhetorical question).
+CHATTER = {"fr": 250, "en": 450}
 
 SINCE = {
     "fr": ["depuis 3 jours", "depuis hier", "depuis hier soir", "depuis une semaine",
@@ -106,6 +125,16 @@ def _slots(lang: str, mod: ModuleType, rng: random.Random, domain: str) -> dict[
         "ins_sg": rng.choice(mod.INS_SG),
         "ins_adj": rng.choice(mod.INS_ADJ),
         "ins_f": rng.choice(getattr(mod, "INS_F", mod.INS_SG)),
+        "good_bare": re.sub(
+            r"^(my|the|your|ma|mon|la|le|l'|votre|les)\s*", "", rng.choice(d["good"])
+        ),
+        "num": str(rng.randint(100, 2999)),
+        "name": rng.choice(EN.NAMES),
+        "day": rng.choice(EN.DAYS),
+        "prenom": rng.choice(FR.PRENOMS),
+        "jour": rng.choice(FR.JOURS),
+        "ruin": rng.choice((FR if lang == "fr" else EN).RUIN),
+        "ruin_n": rng.choice(FR.RUIN_N),
     }
     return values
 
@@ -122,22 +151,63 @@ def _pools(lang: str, category: Category) -> list[tuple[float, list[str]]]:
     """Weighted template pools for one language and category."""
     if lang == "fr":
         table = {
-            Category.COMPLAINT: [(0.58, FR.COMPLAINT), (0.12, FR.COMPLAINT_QUESTIONS),
-                                 (0.17, FR.QC_COMPLAINT), (0.13, FR.MA_COMPLAINT)],
+            Category.COMPLAINT: [(0.36, FR.COMPLAINT), (0.12, FR.COMPLAINT_QUESTIONS),
+                                 (0.06, FR.SARCASM),
+                                 (0.2, FR.COMPLAINT_STORIES),
+                                 (0.14, FR.QC_COMPLAINT), (0.12, FR.MA_COMPLAINT)],
             Category.SERVICE_QUESTION: [(0.75, FR.SERVICE_QUESTION), (0.15, FR.QC_QUESTION),
                                         (0.10, FR.MA_QUESTION)],
-            Category.GENERAL_OPINION: [(0.78, FR.GENERAL_OPINION), (0.12, FR.QC_OPINION),
-                                       (0.10, FR.MA_OPINION)],
+            Category.GENERAL_OPINION: [(0.25, FR.GENERAL_OPINION), (0.2, FR.PRAISE),
+                                       (0.1, FR.RESOLVED_THANKS),
+                                       (0.08, FR.NEWS), (0.12, FR.EVERYDAY),
+                                       (0.07, FR.REPLIES), (0.1, FR.QC_OPINION),
+                                       (0.08, FR.MA_OPINION)],
             Category.INSULT: [(0.75, FR.INSULT), (0.15, FR.QC_INSULT), (0.10, FR.MA_INSULT)],
         }
     else:
         table = {
-            Category.COMPLAINT: [(0.85, EN.COMPLAINT), (0.15, EN.COMPLAINT_QUESTIONS)],
+            Category.COMPLAINT: [(0.52, EN.COMPLAINT), (0.12, EN.COMPLAINT_QUESTIONS),
+                                 (0.08, EN.SARCASM),
+                                 (0.28, EN.COMPLAINT_STORIES)],
             Category.SERVICE_QUESTION: [(1.0, EN.SERVICE_QUESTION)],
-            Category.GENERAL_OPINION: [(0.6, EN.GENERAL_OPINION), (0.4, EN.GENERAL_TWEETS)],
+            Category.GENERAL_OPINION: [(0.18, EN.GENERAL_OPINION), (0.15, EN.GENERAL_TWEETS),
+                                       (0.22, EN.PRAISE), (0.12, EN.RESOLVED_THANKS),
+                                       (0.1, EN.NEWS),
+                                       (0.15, EN.EVERYDAY), (0.08, EN.REPLIES)],
             Category.INSULT: [(0.55, EN.INSULT), (0.45, EN.INSULTS_TWEETS)],
         }
     return table[category]
+
+
+def _voice(text: str, lang: str, rng: random.Random) -> str:
+    """Fill the brand and handle slots of a whole comment (or drop them)."""
+    mod = FR_VOICES if lang == "fr" else EN_VOICES
+    cities = FR.CITIES if lang == "fr" else EN.CITIES
+    bare = rng.random() < VOICE_BARE[lang]
+
+    def brand(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name == "ville":
+            return rng.choice(cities)
+        if bare and m.start() == 0:
+            return ""
+        return rng.choice(mod.BRANDS[name])
+
+    text = _FIELD.sub(brand, text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _chatter(lang: str, rng: random.Random) -> str:
+    """Negative, political or everyday chatter that reports no failure: general_opinion."""
+    mod = FR_VOICES if lang == "fr" else EN_VOICES
+    if rng.random() < 0.25:
+        text = rng.choice(mod.CHATTER_QUESTIONS)
+    else:
+        text = rng.choice(mod.CHATTER_SUBJECTS) + " " + rng.choice(mod.CHATTER_OPINIONS)
+        text += rng.choice(mod.CHATTER_TAILS)
+    if lang == "en" and rng.random() < 0.8:
+        text = rng.choice(["@USER", "@USER @USER", "@USER @USER @USER"]) + " " + text
+    return text[0].upper() + text[1:] if rng.random() < 0.5 else text
 
 
 def _decorate(text: str, lang: str, category: Category, mod: ModuleType,
@@ -182,6 +252,14 @@ def compose(seed: int = SEED) -> list[Example]:
                 made += add(lang, category, text)
                 for _ in range(rng.choice([0, 1, 1, 2])):
                     made += add(lang, category, roughen(text, lang, rng, 0.8))
+            voices = FR_VOICES if lang == "fr" else EN_VOICES
+            cat = str(category).upper()
+            for text in getattr(voices, cat) + getattr(voices, cat + "_LONG", []):
+                for _ in range(VOICE_COPIES):
+                    made += add(lang, category, roughen(_voice(text, lang, rng), lang, rng, 0.7))
+            if category == Category.GENERAL_OPINION:
+                for _ in range(CHATTER[lang]):
+                    made += add(lang, category, roughen(_chatter(lang, rng), lang, rng, 0.7))
             pools = _pools(lang, category)
             weights = [w for w, _ in pools]
             attempts = 0
@@ -194,8 +272,24 @@ def compose(seed: int = SEED) -> list[Example]:
                 text = _decorate(text, lang, category, mod, rng)
                 text = roughen(text, lang, rng)
                 made += add(lang, category, text)
+    for lang in ("fr", "en"):
+        for (first, second), (label, count) in MIXES.items():
+            a = [e.text for e in examples if e.lang == lang and e.label == first]
+            b = [e.text for e in examples if e.lang == lang and e.label == second]
+            for _ in range(count):
+                add(lang, label, _join(rng.choice(a), rng.choice(b), rng))
     rng.shuffle(examples)
     return examples
+
+
+def _join(a: str, b: str, rng: random.Random) -> str:
+    """Two comments as one longer post, in either order, the second without its handle."""
+    b = re.sub(r"^(?:@\w+\s*)+", "", b).strip() or b
+    if rng.random() < 0.5:
+        a, b = re.sub(r"^(?:@\w+\s*)+", "", a).strip() or a, b
+        a, b = b, a
+    sep = rng.choice([" ", ". ", " - ", ", ", "\n", " … ", "! "])
+    return f"{a.rstrip('.')}{sep}{b}"
 
 
 def _summary(examples: list[Example]) -> str:
@@ -203,7 +297,7 @@ def _summary(examples: list[Example]) -> str:
     for e in examples:
         counts[(e.lang, str(e.label))] = counts.get((e.lang, str(e.label)), 0) + 1
     lines = [f"{lang} {label:17} {n}" for (lang, label), n in sorted(counts.items())]
-    return "\n".join(lines + [f"total {len(examples)}"])
+    return "\n".join([*lines, f"total {len(examples)}"])
 
 
 def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> None:
@@ -212,8 +306,6 @@ def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> 
     parser.add_argument("--out", default=str(CORPUS_PATH))
     args = parser.parse_args(argv)
     examples = compose(args.seed)
-    from pathlib import Path
-
     write_corpus(examples, Path(args.out))
     echo(_summary(examples))
 
@@ -221,4 +313,3 @@ def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> 
 if __name__ == "__main__":
     main()
 
-__all__ = ["compose", "main", "string"]

@@ -96,7 +96,9 @@ class FaultPlan:
         if fault.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {fault.kind!r}; expected one of {FAULT_KINDS}")
         with self._lock:
-            self._queue.extend(Fault(**{s: getattr(fault, s) for s in fault.__slots__}) for _ in range(count))
+            self._queue.extend(
+                Fault(**{s: getattr(fault, s) for s in fault.__slots__}) for _ in range(count)
+            )
 
     def set_rates(
         self,

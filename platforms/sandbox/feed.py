@@ -137,8 +137,14 @@ class FeedPlayer:
                 followers=comment.author_followers,
                 verified=comment.author_verified,
             )
-            text = comment.text if f"@{mention}".lower() in comment.text.lower() else f"@{mention} {comment.text}"
-            tweet = self.sandbox.x.post(comment.author_handle, text, reply_to=parent_id, likes=comment.like_count)
+            text = (
+                comment.text
+                if f"@{mention}".lower() in comment.text.lower()
+                else f"@{mention} {comment.text}"
+            )
+            tweet = self.sandbox.x.post(
+                comment.author_handle, text, reply_to=parent_id, likes=comment.like_count
+            )
             new_id = str(tweet.id)
         elif platform == "facebook":
             root = self._root("facebook", thread)
@@ -170,7 +176,9 @@ class FeedPlayer:
                 tweet = self.sandbox.x.post(self.accounts.x_account, f"Fibrelle news ({thread})")
                 self._roots[key] = str(tweet.id)
             else:
-                post = self.sandbox.graph.add_post(self.accounts.page_id, f"Fibrelle news ({thread})")
+                post = self.sandbox.graph.add_post(
+                    self.accounts.page_id, f"Fibrelle news ({thread})"
+                )
                 self._roots[key] = post.id
         return self._roots[key]
 

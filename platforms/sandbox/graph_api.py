@@ -147,7 +147,9 @@ class GraphApi:
 
     # -- scripting ---------------------------------------------------------------
 
-    def add_page(self, page_id: str, name: str, *, call_limit: int = 4800, window_s: float = 3600.0) -> Page:
+    def add_page(
+        self, page_id: str, name: str, *, call_limit: int = 4800, window_s: float = 3600.0
+    ) -> Page:
         with self.lock:
             page = self.pages.setdefault(page_id, Page(page_id, name, call_limit, window_s))
             return page
@@ -173,10 +175,16 @@ class GraphApi:
         likes: int = 0,
     ) -> FbComment:
         """A comment on `post_id`; with `parent_id`, a reply (Facebook keeps two levels,
-        so a reply to a reply joins the top-level comment's replies)."""
+        so a reply to a reply joins the top-level comment's replies). A reply always lives
+        on its parent's post, as on Facebook; a script asking otherwise is refused."""
         with self.lock:
             post = self.posts[post_id]
             parent = self.comments.get(parent_id) if parent_id else None
+            if parent is not None and parent.post_id != post_id:
+                raise ValueError(
+                    f"comment {parent_id} is on post {parent.post_id}, not {post_id}: "
+                    "a reply must be added to its parent's post"
+                )
             if parent is not None and parent.parent_id is not None:
                 parent = self.comments[parent.parent_id]
             self._counter += 1
@@ -220,7 +228,9 @@ class GraphApi:
     def handle(self, request: Request, throttle_s: float | None = None) -> Reply:
         parts = request.path.strip("/").split("/")
         if not parts or not VERSION.match(parts[0]):
-            return graph_error(400, 2635, "An API version is required, e.g. /v25.0/{node}", "OAuthException")
+            return graph_error(
+                400, 2635, "An API version is required, e.g. /v25.0/{node}", "OAuthException"
+            )
         version, parts = parts[0], parts[1:]
         params = dict(request.query)
         if request.method == "POST":
@@ -229,7 +239,9 @@ class GraphApi:
             self.versions.add(version)
             token = self.tokens.get(params.get("access_token", ""))
             if token is None:
-                return graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+                return graph_error(
+                    400, 190, "Invalid OAuth access token - Cannot parse access token"
+                )
             if token.expired:
                 self.stats.add("graph.expired")
                 return graph_error(
@@ -270,7 +282,11 @@ class GraphApi:
 
     def _usage_headers(self, page: Page, now: float) -> dict[str, str]:
         percent, regain = self._usage(page, now)
-        app = {"call_count": percent // 2, "total_cputime": percent // 4, "total_time": percent // 4}
+        app = {
+            "call_count": percent // 2,
+            "total_cputime": percent // 4,
+            "total_time": percent // 4,
+        }
         buc = {
             page.id: [
                 {
@@ -288,9 +304,7 @@ class GraphApi:
         }
 
     def _throttled(self, page: Page, now: float) -> Reply:
-        reply = graph_error(
-            400, 32, "(#32) Page request limit reached", "OAuthException"
-        )
+        reply = graph_error(400, 32, "(#32) Page request limit reached", "OAuthException")
         reply.headers.update(self._usage_headers(page, now))
         return reply
 
@@ -355,7 +369,9 @@ class GraphApi:
             body["paging"] = paging
         return Reply(200, body)
 
-    def _list_posts(self, page_id: str, params: dict[str, str], token: PageToken, version: str) -> Reply:
+    def _list_posts(
+        self, page_id: str, params: dict[str, str], token: PageToken, version: str
+    ) -> Reply:
         if page_id != token.page_id:
             return _unsupported(f"{page_id}/posts", "GET")
         since = _parse_time(params["since"]) if params.get("since") else None
@@ -366,7 +382,9 @@ class GraphApi:
         ]
         posts.sort(key=lambda p: p.created_time, reverse=True)
         fields = parse_fields(params.get("fields", "id,message,created_time"))
-        return self._paged(posts, params, lambda p: self._render_post(p, fields), f"{page_id}/posts", version)
+        return self._paged(
+            posts, params, lambda p: self._render_post(p, fields), f"{page_id}/posts", version
+        )
 
     def _render_post(self, post: Post, fields: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -380,7 +398,9 @@ class GraphApi:
             elif name == "updated_time":
                 data["updated_time"] = _time(post.updated_time)
             elif name == "permalink_url":
-                data["permalink_url"] = f"https://www.facebook.com/{post.page_id}/posts/{post.id.split('_')[1]}"
+                data["permalink_url"] = (
+                    f"https://www.facebook.com/{post.page_id}/posts/{post.id.split('_')[1]}"
+                )
         data.setdefault("id", post.id)
         return data
 
@@ -397,7 +417,11 @@ class GraphApi:
                 ids = [i for i in ids if self.comments[i].parent_id is None]
         else:
             assert parent is not None
-            ids = [i for i in self.post_comments[parent.post_id] if self.comments[i].parent_id == parent.id]
+            ids = [
+                i
+                for i in self.post_comments[parent.post_id]
+                if self.comments[i].parent_id == parent.id
+            ]
         items = [self.comments[i] for i in ids]
         if params.get("since"):
             since = _parse_time(params["since"])
@@ -405,13 +429,22 @@ class GraphApi:
         if params.get("until"):
             until = _parse_time(params["until"])
             items = [c for c in items if c.created_time.timestamp() <= until]
-        items.sort(key=lambda c: (c.created_time, c.id), reverse=params.get("order") == "reverse_chronological")
+        items.sort(
+            key=lambda c: (c.created_time, c.id),
+            reverse=params.get("order") == "reverse_chronological",
+        )
         fields = parse_fields(params.get("fields", ",".join(COMMENT_DEFAULT_FIELDS)))
         return self._paged(
-            items, params, lambda c: self._render_comment(c, fields, token), f"{object_id}/comments", version
+            items,
+            params,
+            lambda c: self._render_comment(c, fields, token),
+            f"{object_id}/comments",
+            version,
         )
 
-    def _render_comment(self, comment: FbComment, fields: dict[str, Any], token: PageToken) -> dict[str, Any]:
+    def _render_comment(
+        self, comment: FbComment, fields: dict[str, Any], token: PageToken
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {}
         page = self.pages[self.posts[comment.post_id].page_id]
         for name, sub in fields.items():
@@ -454,7 +487,12 @@ class GraphApi:
             return Reply(200, self._render_comment(comment, fields, token))
         post = self._own_post(object_id, token)
         if post is not None:
-            return Reply(200, self._render_post(post, parse_fields(params.get("fields", "id,message,created_time"))))
+            return Reply(
+                200,
+                self._render_post(
+                    post, parse_fields(params.get("fields", "id,message,created_time"))
+                ),
+            )
         if object_id == token.page_id:
             return Reply(200, {"id": object_id, "name": self.pages[object_id].name})
         return _unsupported(object_id, "GET")
@@ -467,7 +505,9 @@ class GraphApi:
             return _unsupported(f"{object_id}/comments", "POST")
         message = params.get("message", "")
         if not message.strip():
-            return graph_error(400, 100, "(#100) The parameter message is required", "OAuthException")
+            return graph_error(
+                400, 100, "(#100) The parameter message is required", "OAuthException"
+            )
         page = self.pages[token.page_id]
         comment = self.add_comment(
             target.post_id, message, author_id=page.id, author_name=page.name, parent_id=target.id
@@ -482,7 +522,9 @@ class GraphApi:
         if target is None:
             return _unsupported(object_id, "POST")
         if target.from_id == token.page_id:
-            return graph_error(400, 100, "(#100) A Page cannot hide its own comment", "OAuthException")
+            return graph_error(
+                400, 100, "(#100) A Page cannot hide its own comment", "OAuthException"
+            )
         hidden = params["is_hidden"].lower() in ("true", "1")
         target.is_hidden = hidden
         self.hide_log.append((object_id, hidden))
@@ -495,7 +537,9 @@ class GraphApi:
             recipient = json.loads(params.get("recipient", "{}"))
             message = json.loads(params.get("message", "{}"))
         except ValueError:
-            return graph_error(400, 100, "(#100) param recipient must be a JSON object", "OAuthException")
+            return graph_error(
+                400, 100, "(#100) param recipient must be a JSON object", "OAuthException"
+            )
         comment = self._own_comment(str(recipient.get("comment_id", "")), token)
         if comment is None:
             return graph_error(400, 100, "(#100) Invalid parameter", "OAuthException")
@@ -505,9 +549,13 @@ class GraphApi:
         if comment.privately_replied:
             return graph_error(400, 10900, "Activity already replied to", "OAuthException")
         if comment.from_id == page_id:
-            return graph_error(400, 10903, "This user cant reply to this activity", "OAuthException")
+            return graph_error(
+                400, 10903, "This user cant reply to this activity", "OAuthException"
+            )
         if self.clock() - comment.created_time > timedelta(days=7):
-            return graph_error(400, 10903, "This user cant reply to this activity", "OAuthException")
+            return graph_error(
+                400, 10903, "This user cant reply to this activity", "OAuthException"
+            )
         comment.privately_replied = True
         message_id = f"m_{secrets.token_urlsafe(12)}"
         self.private_replies.append(

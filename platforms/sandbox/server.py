@@ -27,7 +27,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: Callable[[Request], Reply], stopping: threading.Event) -> None:
+    def __init__(
+        self, address: tuple[str, int], app: Callable[[Request], Reply], stopping: threading.Event
+    ) -> None:
         super().__init__(address, _Handler)
         self.app = app
         self.stopping = stopping
@@ -58,7 +60,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         payload = reply.encoded()
         self.send_response(reply.status)
-        self.send_header("content-type", reply.headers.pop("content-type", "application/json; charset=UTF-8"))
+        self.send_header(
+            "content-type", reply.headers.pop("content-type", "application/json; charset=UTF-8")
+        )
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.send_header("content-length", str(len(payload)))
@@ -91,14 +95,18 @@ class Sandbox:
 
     def _start(self, host: str, port: int) -> None:
         for name, app in (("x", self._serve_x), ("graph", self._serve_graph)):
-            server = _Server((host, port if name == "x" else (port + 1 if port else 0)), app, self._stopping)
+            server = _Server(
+                (host, port if name == "x" else (port + 1 if port else 0)), app, self._stopping
+            )
             url = f"http://{server.server_address[0]}:{server.server_address[1]}"
             if name == "x":
                 self.x_url = url
             else:
                 self.graph_url = url
                 self.graph.base_url = url
-            thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}", daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever, args=(0.05,), name=f"sandbox-{name}", daemon=True
+            )
             thread.start()
             self._servers.append(server)
             self._threads.append(thread)
@@ -119,7 +127,9 @@ class Sandbox:
 
     # -- serving --------------------------------------------------------------------
 
-    def _apply(self, plan: FaultPlan, api: str, request: Request, handle: Callable[[float | None], Reply]) -> Reply:
+    def _apply(
+        self, plan: FaultPlan, api: str, request: Request, handle: Callable[[float | None], Reply]
+    ) -> Reply:
         self.stats.add(f"{api}.requests")
         emulator = self.x if api == "x" else self.graph
         if emulator.blocked(request):
@@ -139,10 +149,21 @@ class Sandbox:
             return Reply(200, raw=b'{"data": [{"id": "1", "text": "cut sh')
         if api == "x":
             title = "Service Unavailable" if fault.status == 503 else "Internal Server Error"
-            return Reply(fault.status, {"title": title, "detail": title, "type": "about:blank", "status": fault.status})
+            return Reply(
+                fault.status,
+                {"title": title, "detail": title, "type": "about:blank", "status": fault.status},
+            )
         return Reply(
             fault.status,
-            {"error": {"message": "An unexpected error has occurred. Please retry your request later.", "type": "OAuthException", "is_transient": True, "code": 2, "fbtrace_id": "sandbox"}},
+            {
+                "error": {
+                    "message": "An unexpected error has occurred. Please retry your request later.",
+                    "type": "OAuthException",
+                    "is_transient": True,
+                    "code": 2,
+                    "fbtrace_id": "sandbox",
+                }
+            },
         )
 
     def _count(self, api: str, reply: Reply) -> Reply:
@@ -153,11 +174,23 @@ class Sandbox:
         return self._apply(self.x_faults, "x", request, lambda burst: self.x.handle(request, burst))
 
     def _serve_graph(self, request: Request) -> Reply:
-        return self._apply(self.graph_faults, "graph", request, lambda throttle: self.graph.handle(request, throttle))
+        return self._apply(
+            self.graph_faults,
+            "graph",
+            request,
+            lambda throttle: self.graph.handle(request, throttle),
+        )
 
     # -- scripting: accounts and tokens --------------------------------------------
 
-    def add_x_account(self, username: str, *, name: str | None = None, followers: int = 0, user_token: str | None = None) -> str:
+    def add_x_account(
+        self,
+        username: str,
+        *,
+        name: str | None = None,
+        followers: int = 0,
+        user_token: str | None = None,
+    ) -> str:
         """Create the brand's X account; `user_token` is its OAuth 2.0 user-context token."""
         user = self.x.add_user(username, name=name, followers=followers, verified=True)
         if user_token:
@@ -169,7 +202,16 @@ class Sandbox:
         with self.x.lock:
             self.x.app_tokens.add(token)
 
-    def add_page(self, page_id: str, name: str, *, token: str, permissions: frozenset[str] = ALL_PERMISSIONS, call_limit: int = 4800, window_s: float = 3600.0) -> None:
+    def add_page(
+        self,
+        page_id: str,
+        name: str,
+        *,
+        token: str,
+        permissions: frozenset[str] = ALL_PERMISSIONS,
+        call_limit: int = 4800,
+        window_s: float = 3600.0,
+    ) -> None:
         self.graph.add_page(page_id, name, call_limit=call_limit, window_s=window_s)
         with self.graph.lock:
             self.graph.tokens[token] = PageToken(page_id, frozenset(permissions))
@@ -198,15 +240,39 @@ class Sandbox:
 
     # -- scripting: faults -----------------------------------------------------------
 
-    def inject(self, api: str, kind: str, *, count: int = 1, method: str | None = None, path_contains: str | None = None, after_effect: bool = False, seconds: float = 60.0, status: int = 503) -> None:
+    def inject(
+        self,
+        api: str,
+        kind: str,
+        *,
+        count: int = 1,
+        method: str | None = None,
+        path_contains: str | None = None,
+        after_effect: bool = False,
+        seconds: float = 60.0,
+        status: int = 503,
+    ) -> None:
         """Queue `count` faults on `api` ("x" or "graph"): kind is "server_error",
         "timeout", "malformed" or "rate_limit" (a 429 burst / a Graph throttle lasting
         `seconds`)."""
         plan = self._plan(api)
         plan.add(Fault(kind, method, path_contains, after_effect, seconds, status), count)
 
-    def set_fault_rates(self, api: str, *, server_error: float = 0.0, timeout: float = 0.0, malformed: float = 0.0, after_effect: float = 0.5) -> None:
-        self._plan(api).set_rates(server_error=server_error, timeout=timeout, malformed=malformed, after_effect=after_effect)
+    def set_fault_rates(
+        self,
+        api: str,
+        *,
+        server_error: float = 0.0,
+        timeout: float = 0.0,
+        malformed: float = 0.0,
+        after_effect: float = 0.5,
+    ) -> None:
+        self._plan(api).set_rates(
+            server_error=server_error,
+            timeout=timeout,
+            malformed=malformed,
+            after_effect=after_effect,
+        )
 
     def _plan(self, api: str) -> FaultPlan:
         if api not in ("x", "graph"):
@@ -253,7 +319,9 @@ class Sandbox:
         return self.stats.get("x.requests") + self.stats.get("graph.requests")
 
 
-def start_sandbox(host: str = "127.0.0.1", port: int = 0, *, clock: Clock | None = None, seed: int = 0) -> Sandbox:
+def start_sandbox(
+    host: str = "127.0.0.1", port: int = 0, *, clock: Clock | None = None, seed: int = 0
+) -> Sandbox:
     """Start both emulators in background threads; `port=0` picks free ports (the Graph
     API listens on `port + 1` when a port is given)."""
     sandbox = Sandbox(clock or (lambda: datetime.now(UTC)), seed=seed)

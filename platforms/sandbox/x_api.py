@@ -61,7 +61,9 @@ class Tweet:
 
 
 def problem(status: int, title: str, detail: str, kind: str = "about:blank", **extra: Any) -> Reply:
-    return Reply(status, {"title": title, "detail": detail, "type": kind, "status": status, **extra})
+    return Reply(
+        status, {"title": title, "detail": detail, "type": kind, "status": status, **extra}
+    )
 
 
 def invalid_request(parameter: str, message: str) -> Reply:
@@ -83,7 +85,7 @@ def _iso(instant: datetime) -> str:
 
 
 class _Window:
-    __slots__ = ("count", "reset", "blocked_until")
+    __slots__ = ("blocked_until", "count", "reset")
 
     def __init__(self, reset: float) -> None:
         self.count = 0
@@ -121,7 +123,9 @@ class XApi:
             existing = self.by_username.get(username.lower())
             if existing:
                 return existing
-            user = XUser(str(10_000 + len(self.users)), username, name or username, followers, verified)
+            user = XUser(
+                str(10_000 + len(self.users)), username, name or username, followers, verified
+            )
             self.users[user.id] = user
             self.by_username[username.lower()] = user
             return user
@@ -175,9 +179,17 @@ class XApi:
         m = request.method
         if m == "GET" and parts[:4] == ["2", "users", "by", "username"] and len(parts) == 5:
             return "GET /2/users/by/username/:username", {"username": parts[4]}
-        if m == "GET" and parts[:2] == ["2", "users"] and len(parts) == 4:
-            if parts[3] in ("mentions", "tweets"):
-                return f"GET /2/users/:id/{parts[3]}", {"id": parts[2]}
+        if (
+            m == "GET"
+            and parts[:2] == ["2", "users"]
+            and len(parts) == 4
+            and parts[3]
+            in (
+                "mentions",
+                "tweets",
+            )
+        ):
+            return f"GET /2/users/:id/{parts[3]}", {"id": parts[2]}
         if m == "GET" and parts == ["2", "tweets", "search", "recent"]:
             return "GET /2/tweets/search/recent", {}
         if m == "POST" and parts == ["2", "tweets"]:
@@ -203,7 +215,9 @@ class XApi:
         """Answer one request; `burst_s` starts a 429 burst of that many seconds."""
         routed = self.route(request)
         if routed is None:
-            return problem(404, "Not Found Error", f"Sorry, that page does not exist: {request.path}")
+            return problem(
+                404, "Not Found Error", f"Sorry, that page does not exist: {request.path}"
+            )
         endpoint, params = routed
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         with self.lock:
@@ -245,10 +259,12 @@ class XApi:
         return {
             "x-rate-limit-limit": str(limit),
             "x-rate-limit-remaining": str(max(remaining, 0)),
-            "x-rate-limit-reset": str(int(math.ceil(reset))),
+            "x-rate-limit-reset": str(math.ceil(reset)),
         }
 
-    def _dispatch(self, endpoint: str, params: dict[str, str], request: Request, token: str) -> Reply:
+    def _dispatch(
+        self, endpoint: str, params: dict[str, str], request: Request, token: str
+    ) -> Reply:
         if endpoint == "GET /2/users/by/username/:username":
             user = self.by_username.get(params["username"].lower())
             if user is None:
@@ -258,7 +274,8 @@ class XApi:
                         "errors": [
                             {
                                 "value": params["username"],
-                                "detail": f"Could not find user with username: [{params['username']}].",
+                                "detail": "Could not find user with username: "
+                                f"[{params['username']}].",
                                 "title": "Not Found Error",
                                 "resource_type": "user",
                                 "parameter": "username",
@@ -272,7 +289,9 @@ class XApi:
         if endpoint == "GET /2/users/:id/mentions":
             user = self.users.get(params["id"])
             if user is None:
-                return invalid_request("id", f"The `id` query parameter value [{params['id']}] is not valid")
+                return invalid_request(
+                    "id", f"The `id` query parameter value [{params['id']}] is not valid"
+                )
             return self._timeline(
                 request,
                 lambda t: user.username.lower() in t.mentions and t.author_id != user.id,
@@ -282,7 +301,10 @@ class XApi:
         if endpoint == "GET /2/users/:id/tweets":
             user_id = params["id"]
             return self._timeline(
-                request, lambda t: t.author_id == user_id, min_results=5, token_name="pagination_token"
+                request,
+                lambda t: t.author_id == user_id,
+                min_results=5,
+                token_name="pagination_token",
             )
         if endpoint == "GET /2/tweets/search/recent":
             query = request.query.get("query", "")
@@ -438,16 +460,33 @@ class XApi:
             return invalid_request("text", "The text of your post is too long.")
         reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         if reply_to is not None and int(reply_to) not in self.tweets:
-            return invalid_request("reply.in_reply_to_tweet_id", "The post you are replying to does not exist.")
+            return invalid_request(
+                "reply.in_reply_to_tweet_id", "The post you are replying to does not exist."
+            )
         for record in self.published:
-            if record["author_id"] == user.id and record["text"] == text and record["in_reply_to"] == str(reply_to):
-                return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
+            if (
+                record["author_id"] == user.id
+                and record["text"] == text
+                and record["in_reply_to"] == str(reply_to)
+            ):
+                return problem(
+                    403,
+                    "Forbidden",
+                    "You are not allowed to create a Tweet with duplicate content.",
+                )
         tweet = self.post(user.username, text, reply_to=reply_to)
         self.published.append(
             {"id": str(tweet.id), "author_id": user.id, "text": text, "in_reply_to": str(reply_to)}
         )
         return Reply(
-            201, {"data": {"id": str(tweet.id), "text": text, "edit_history_tweet_ids": [str(tweet.id)]}}
+            201,
+            {
+                "data": {
+                    "id": str(tweet.id),
+                    "text": text,
+                    "edit_history_tweet_ids": [str(tweet.id)],
+                }
+            },
         )
 
     def _hide(self, tweet_id: str, request: Request, token: str) -> Reply:
@@ -456,7 +495,9 @@ class XApi:
             return _unsupported_auth()
         tweet = self.tweets.get(int(tweet_id)) if tweet_id.isdigit() else None
         if tweet is None:
-            return invalid_request("id", f"The `id` query parameter value [{tweet_id}] is not valid")
+            return invalid_request(
+                "id", f"The `id` query parameter value [{tweet_id}] is not valid"
+            )
         root = self.tweets.get(tweet.conversation_id)
         if root is None or root.author_id != user.id or tweet.id == root.id:
             return problem(
@@ -497,7 +538,11 @@ def _base36(number: int) -> str:
 def _mention_entities(tweet: Tweet, api: XApi) -> list[dict[str, Any]]:
     out = []
     for match in MENTION.finditer(tweet.text):
-        entity: dict[str, Any] = {"start": match.start(), "end": match.end(), "username": match.group(1)}
+        entity: dict[str, Any] = {
+            "start": match.start(),
+            "end": match.end(),
+            "username": match.group(1),
+        }
         user = api.by_username.get(match.group(1).lower())
         if user:
             entity["id"] = user.id

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = ["init", "migrate", "run", "demo", "classify", "train", "draft"]
+COMMANDS = ["init", "migrate", "run", "worker", "demo", "classify", "train", "draft"]
 
 
 def ecoute(

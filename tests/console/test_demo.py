@@ -67,11 +67,14 @@ def test_demo_serves_drafts_within_30_seconds(tmp_path: Path) -> None:
                     body = json.load(response)
             except OSError:
                 return None
-            return body if body["drafts_pending"] > 0 else None
+            polled = all(source["last_poll"] for source in body["sources"])
+            return body if body["drafts_pending"] > 0 and polled else None
 
         body = wait_for(health, 30, "drafts in the review queue")
         assert time.monotonic() - started < 30
-        assert body["sources"][0]["name"] == "demo-feed" and body["sources"][0]["last_poll"]
+        polled = {source["name"]: source for source in body["sources"]}
+        assert set(polled) == {"sandbox-x", "sandbox-facebook"}
+        assert all(source["last_poll"] for source in polled.values())
 
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
         page = opener.open(f"{base}/login").read().decode()

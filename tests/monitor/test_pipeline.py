@@ -25,6 +25,7 @@ def test_demo_feed_through_the_pipeline(tmp_path: Path, database_url: str, class
     start = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
     feed = load_feed()
     clock = [start]
+    service.clock = lambda: clock[0]
     service.adapters[source_id] = ReplayAdapter(clock=lambda: clock[0])
     service.poll(source_id)  # the replay starts: nothing is due yet
     clock[0] = start + timedelta(seconds=feed[-1].offset_s + 1)
@@ -32,7 +33,11 @@ def test_demo_feed_through_the_pipeline(tmp_path: Path, database_url: str, class
     classified, drafted = service.process()
     assert classified == drafted == len(feed)
     assert service.process() == (0, 0), "a second run finds nothing left to do"
-    assert poll_source(factory, source_id, service.adapters[source_id]).stored == 0
+    clock[0] += timedelta(minutes=5)
+    assert (
+        poll_source(factory, source_id, service.adapters[source_id], clock=service.clock).stored
+        == 0
+    )
 
     with session_scope(factory) as session:
         assert session.scalar(select(func.count()).select_from(Comment)) == len(feed)
