@@ -106,14 +106,18 @@ def _excerpt(text: str, limit: int = 120) -> str:
 
 
 def check_comment(
-    session: Session, comment: Comment, classification: Classification, settings: Settings
+    session: Session,
+    comment: Comment,
+    category: str,
+    flags: Sequence[str],
+    settings: Settings,
 ) -> list[Alert]:
     """The per-comment rules: threat, danger keyword, reach. Adds alerts to the session."""
     raised: list[Alert | None] = []
     cooldown = timedelta(minutes=settings.alerts.cooldown_minutes)
     who = f"{comment.author_handle} ({comment.platform})"
-    flags = set(classification.flags or [])
-    if Flag.THREAT in flags:
+    flag_set = set(flags)
+    if Flag.THREAT in flag_set:
         raised.append(
             raise_alert(
                 session,
@@ -128,7 +132,7 @@ def check_comment(
             )
         )
     keywords = matched_keywords(comment.text, danger_keywords(settings))
-    if keywords or Flag.DANGER in flags:
+    if keywords or Flag.DANGER in flag_set:
         raised.append(
             raise_alert(
                 session,
@@ -143,7 +147,7 @@ def check_comment(
                 cooldown=cooldown,
             )
         )
-    if classification.category in NEGATIVE:
+    if category in NEGATIVE:
         engagement = comment.like_count + comment.reply_count + comment.share_count
         viral = settings.crisis.viral
         if engagement >= viral.engagement or comment.author_followers >= viral.author_followers:
@@ -305,4 +309,3 @@ def check_deadlines(
         if alert is not None:
             raised.append(alert)
     return raised
-

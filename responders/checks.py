@@ -12,7 +12,7 @@ pause without touching the database.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -385,15 +385,19 @@ def check_je_nous(folded: str, facts: DraftFacts) -> list[Finding]:
 
 def check_thread(text: str, thread_replies: Iterable[str]) -> list[Finding]:
     """No two identical replies in one thread: platforms treat them as spam."""
-    mine = normalise_reply(text)
-    for other in thread_replies:
-        if other and normalise_reply(other) == mine:
-            return [
-                Finding(
-                    "duplicate_in_thread",
-                    ERROR,
-                    "Une réponse identique existe déjà dans ce fil : variez la formulation.",
-                    "An identical reply already exists in this thread: vary the wording.",
-                )
-            ]
-    return []
+    return check_thread_norms(text, {normalise_reply(other) for other in thread_replies if other})
+
+
+def check_thread_norms(text: str, thread_norms: Collection[str]) -> list[Finding]:
+    """`check_thread` against replies already in `normalise_reply` form (a set makes it
+    constant-time, which matters in a thread with thousands of replies)."""
+    if normalise_reply(text) not in thread_norms:
+        return []
+    return [
+        Finding(
+            "duplicate_in_thread",
+            ERROR,
+            "Une réponse identique existe déjà dans ce fil : variez la formulation.",
+            "An identical reply already exists in this thread: vary the wording.",
+        )
+    ]

@@ -10,14 +10,15 @@ words, and which incidents are active so that matching complaints name them.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ecoute.core.db import session_scope
-from ecoute.core.domain import Action, CommentStatus
-from ecoute.core.models import Comment, Draft, IncidentComment
+from ecoute.core.domain import Action, CommentStatus, DraftStatus
+from ecoute.core.models import Comment, Draft, IncidentComment, utcnow
 from ecoute.core.settings import Settings
 
 from .drafting import ClassificationView, CommentView, Drafter
@@ -27,6 +28,9 @@ from .variants import VariantPicker
 log = structlog.get_logger("ecoute.responders.flows")
 
 _drafters: dict[int, tuple[Settings, Drafter]] = {}
+# How many of the newest replies in the batch's threads are remembered: enough to keep
+# a viral thread's replies varied without reading all of it for every batch.
+THREAD_MEMORY = 500
 
 
 def drafter_for(settings: Settings) -> Drafter:
@@ -59,6 +63,8 @@ def thread_memory(session: Session, comments: list[Comment]) -> VariantPicker:
             .join(Draft, Draft.comment_id == Comment.id)
             .where(tuple_(Comment.platform, Comment.thread_id).in_(list(threads)))
             .where(Draft.text.is_not(None))
+            .order_by(Draft.id.desc())
+            .limit(THREAD_MEMORY)
         ).all()
         for platform, thread_id, template, text in rows:
             picker.remember(f"{platform}:{thread_id}", template, text, today=False)
@@ -90,6 +96,10 @@ def draft_batch(session: Session, settings: Settings, batch_size: int) -> int:
     drafter.refresh()
     picker = thread_memory(session, comments)
     incidents = active_incident_views(session=session)
+    now = utcnow()
+    drafts: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    statuses: list[dict[str, Any]] = []
     for comment in comments:
         latest = comment.classifications[-1]
         outcome = drafter.draft(
@@ -106,29 +116,39 @@ def draft_batch(session: Session, settings: Settings, batch_size: int) -> int:
         decision = outcome.decision
         needs_person = comment.language not in settings.brand.languages
         if decision.action == Action.NONE and not needs_person:
-            comment.status = CommentStatus.NO_ACTION
-            log.info("comment_no_action", comment_id=comment.id, reason=decision.reason)
+            statuses.append({"id": comment.id, "status": CommentStatus.NO_ACTION})
+            log.debug("comment_no_action", comment_id=comment.id, reason=decision.reason)
             continue
         findings = [finding.as_dict() for finding in outcome.findings]
         if needs_person:
             findings.append({"name": "language_not_answered", "severity": "advice"})
         deadline = timedelta(minutes=settings.deadlines.minutes_for(decision.category))
-        session.add(
-            Draft(
-                comment_id=comment.id,
-                action=decision.action,
-                category=decision.category,
-                language=comment.language,
-                text=outcome.text,
-                original_text=outcome.text,
-                template=outcome.template,
-                findings=findings,
-                due_at=comment.created_at + deadline,
-            )
+        drafts.append(
+            {
+                "comment_id": comment.id,
+                "action": str(decision.action),
+                "category": str(decision.category),
+                "language": comment.language,
+                "text": outcome.text,
+                "original_text": outcome.text,
+                "template": outcome.template,
+                "findings": findings,
+                "status": DraftStatus.PENDING,
+                "due_at": comment.created_at + deadline,
+                "created_at": now,
+                "attempts": 0,
+            }
         )
         if decision.incident is not None:
-            session.add(IncidentComment(incident_id=decision.incident.id, comment_id=comment.id))
-        comment.status = CommentStatus.QUEUED
+            links.append({"incident_id": decision.incident.id, "comment_id": comment.id})
+        statuses.append({"id": comment.id, "status": CommentStatus.QUEUED})
+    # One multi-row INSERT per table and one bulk UPDATE: per-object flushes would cost
+    # more than the drafting itself.
+    if drafts:
+        session.execute(insert(Draft), drafts)
+    if links:
+        session.execute(insert(IncidentComment), links)
+    session.execute(update(Comment), statuses)
     return len(comments)
 
 
