@@ -93,7 +93,7 @@ DANGER = _words(
     r"|arnaque\w*|scam\w*",
     # media
     r"journalist\w*|journaliste\w*|the press|la presse|presse|media\w*|reporter\w*|bfm\w*|tf1"
-    r"|france ?2|le parisien|le monde|60 millions|cnn|fox news|going viral|go viral|viral"
+    r"|france ?2|le parisien|(?<!tout )le monde|60 millions|cnn|fox news|going viral|go viral|viral"
     r"|radio-canada|envoye special|cash investigation|complement d'enquete|60 minutes"
     r"|petition|boycott\w*",
 )

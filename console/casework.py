@@ -217,7 +217,9 @@ def _redraft(
             found = findings_for(session, settings, draft, draft.text)
             draft.findings = [f.as_dict() for f in found]
         return {"id": draft.id, "kept_text": True}
-    outcome = drafter_for(settings).draft(
+    drafter = drafter_for(settings)
+    drafter.refresh()  # an admin may have edited a template since the last draft
+    outcome = drafter.draft(
         comment_view(comment),
         ClassificationView(
             category=classification.category,

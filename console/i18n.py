@@ -174,6 +174,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "corrections": "corrections des CM",
         "jobs": "Tâches planifiées",
         "no_scheduler": "Le planificateur ne tourne pas dans ce processus (console seule).",
+        "job_process": "Processus",
+        "job_runs": "Exécutions",
+        "job_failures": "Échecs",
+        "job_missed": "manquées",
+        "job_last_run": "Dernière exécution",
+        "job_last_error": "Dernière erreur",
         "backlog": "En cours",
         "enabled": "active",
         "disabled": "désactivée",
@@ -204,6 +210,97 @@ MESSAGES: dict[str, dict[str, str]] = {
         "role_agent": "agent",
         "role_approver": "approbateur",
         "role_admin": "administrateur",
+        "incidents": "Incidents",
+        "incident_help": (
+            "Un incident est un problème connu chez nous (panne, retard, erreur de facturation) :"
+            " les réclamations qui en parlent reçoivent une réponse qui le nomme et le reconnaît,"
+            " et Écoute rédige le message d'information pour nos propres comptes."
+        ),
+        "incidents_active": "Incidents en cours",
+        "incidents_past": "Incidents passés",
+        "incident_title": "Titre",
+        "incident_title_hint": "ex. Panne fibre Lyon",
+        "declared": "Déclaré",
+        "incident_keywords": "Mots-clés",
+        "incident_keywords_hint": (
+            "Séparés par des virgules ; « coupur* » couvre « coupure » et « coupures ». Les "
+            "réclamations sont rattachées par ces mots, jamais au hasard."
+        ),
+        "incident_matched": "réclamations rattachées",
+        "incident_active": "en cours",
+        "incident_resolved": "résolu",
+        "incident_declare": "Déclarer un incident",
+        "incident_summary": "Résumé",
+        "incident_status_url": "Lien de suivi",
+        "incident_resolution": "Ce qui a été fait",
+        "incident_resolve": "Marquer l'incident résolu",
+        "incident_posts": "Messages pour nos comptes",
+        "incident_posts_help": (
+            "Rédigés pour X et Facebook dans chaque langue, avec leurs vérifications ; relisez-"
+            "les avant de les publier sur nos comptes."
+        ),
+        "incident_post_declared": "Annonce",
+        "incident_post_resolved": "Résolution",
+        "incident_complaints": "Réclamations rattachées",
+        "incident_declared_flash": "Incident déclaré : les messages d'information sont rédigés.",
+        "incident_resolved_flash": "Incident résolu : le message de résolution est rédigé.",
+        "alert_link_title": "Alerte reçue",
+        "alert_link_signin": "Ouvrez l'alerte dans la console :",
+        "alert_link_done": "C'est noté : les relances de cette alerte s'arrêtent.",
+        "alert_link_explain": "Confirmez que vous avez vu l'alerte : les relances s'arrêteront.",
+        "alert_link_confirm": "J'ai vu, arrêter les relances",
+        "alert_link_resolved": "Cette alerte est déjà résolue depuis le",
+        "alert_link_already": "Cette alerte a déjà été vue le",
+        "alert_link_open": "Ouvrir dans la console",
+        "reply_templates": "Modèles de réponse",
+        "knowledge": "Base de connaissances",
+        "templates_help": (
+            "Chaque cas a plusieurs variantes, pour que deux personnes d'un même fil ne reçoivent"
+            " pas la même réponse. Vos modifications sont gardées à part : « revenir à la version"
+            " livrée » les annule."
+        ),
+        "template_case": "Cas",
+        "template_variants": "Variantes",
+        "template_shipped": "Version livrée",
+        "template_edited": "modifié",
+        "template_added": "ajouté",
+        "template_add": "Ajouter une variante",
+        "template_new": "nouvelle",
+        "template_variables": (
+            "Variables : author, author_handle, author_name, brand, signature, contact (dm, "
+            "messenger, email, phone, phone_hours), platform, level (0 = complet ; plus haut = "
+            "plus court), et selon le cas answer (text, link) ou incident (title, summary, "
+            "status_url, resolution)."
+        ),
+        "template_source": "Texte du modèle",
+        "template_preview": "Aperçu",
+        "template_save": "Enregistrer le modèle",
+        "template_delete": "Supprimer cette variante",
+        "template_revert": "Revenir à la version livrée",
+        "template_line": "Ligne",
+        "template_shortened": "raccourci, niveau",
+        "template_saved": "Modèle enregistré : les prochains brouillons l'utilisent.",
+        "template_reverted": "Version livrée rétablie.",
+        "case_complaint": "Réclamation",
+        "case_complaint_incident": "Réclamation liée à un incident",
+        "case_service_answer": "Question : réponse connue",
+        "case_service_private": "Question : aide en privé",
+        "case_praise": "Remerciement",
+        "case_private_message": "Message privé (Messenger)",
+        "case_followup": "Suivi après résolution",
+        "case_incident_post": "Annonce d'incident",
+        "case_incident_resolved_post": "Fin d'incident",
+        "knowledge_help": (
+            "Les questions fréquentes et leurs réponses publiques, au format TOML : chaque "
+            "[[entry]] a un id, une liste questions et une answer (link facultatif). La réponse "
+            "est publiée telle quelle : écrivez-la en « nous », sans demander de données "
+            "personnelles."
+        ),
+        "knowledge_entries": "entrées",
+        "knowledge_file": "Fichier utilisé :",
+        "knowledge_revert": "Revenir au fichier d'origine",
+        "knowledge_saved": "Base de connaissances enregistrée ({count} entrées).",
+        "knowledge_reverted": "Fichier d'origine rétabli.",
     },
     "en": {
         "queue": "Review queue",
@@ -368,6 +465,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "corrections": "CM corrections",
         "jobs": "Scheduled jobs",
         "no_scheduler": "The scheduler does not run in this process (console only).",
+        "job_process": "Process",
+        "job_runs": "Runs",
+        "job_failures": "Failures",
+        "job_missed": "missed",
+        "job_last_run": "Last run",
+        "job_last_error": "Last error",
         "backlog": "In progress",
         "enabled": "enabled",
         "disabled": "disabled",
@@ -398,6 +501,95 @@ MESSAGES: dict[str, dict[str, str]] = {
         "role_agent": "agent",
         "role_approver": "approver",
         "role_admin": "admin",
+        "incidents": "Incidents",
+        "incident_help": (
+            "An incident is a known problem on our side (an outage, a delay, a billing error): "
+            "complaints about it get a reply that names and admits it, and Écoute drafts the "
+            "information post for our own accounts."
+        ),
+        "incidents_active": "Active incidents",
+        "incidents_past": "Past incidents",
+        "incident_title": "Title",
+        "incident_title_hint": "e.g. Fibre outage in Lyon",
+        "declared": "Declared",
+        "incident_keywords": "Keywords",
+        "incident_keywords_hint": (
+            "Comma-separated; “outage*” covers “outage” and “outages”. Complaints are matched by "
+            "these words, never by guesswork."
+        ),
+        "incident_matched": "complaints matched",
+        "incident_active": "active",
+        "incident_resolved": "resolved",
+        "incident_declare": "Declare an incident",
+        "incident_summary": "Summary",
+        "incident_status_url": "Status link",
+        "incident_resolution": "What was done",
+        "incident_resolve": "Mark the incident resolved",
+        "incident_posts": "Posts for our accounts",
+        "incident_posts_help": (
+            "Drafted for X and Facebook in each language, with their checks; read them before "
+            "posting them on our accounts."
+        ),
+        "incident_post_declared": "Notice",
+        "incident_post_resolved": "Resolution",
+        "incident_complaints": "Complaints matched",
+        "incident_declared_flash": "Incident declared: the information posts are drafted.",
+        "incident_resolved_flash": "Incident resolved: the resolution post is drafted.",
+        "alert_link_title": "Alert received",
+        "alert_link_signin": "Open the alert in the console:",
+        "alert_link_done": "Noted: reminders for this alert stop.",
+        "alert_link_explain": "Confirm you have seen the alert: the reminders will stop.",
+        "alert_link_confirm": "Seen it, stop reminders",
+        "alert_link_resolved": "This alert was already resolved on",
+        "alert_link_already": "This alert was already seen on",
+        "alert_link_open": "Open in the console",
+        "reply_templates": "Reply templates",
+        "knowledge": "Knowledge base",
+        "templates_help": (
+            "Each case has several variants so that two people in one thread do not get the same "
+            "reply. Your edits are kept apart: “revert to the shipped version” undoes them."
+        ),
+        "template_case": "Case",
+        "template_variants": "Variants",
+        "template_shipped": "Shipped version",
+        "template_edited": "edited",
+        "template_added": "added",
+        "template_add": "Add a variant",
+        "template_new": "new",
+        "template_variables": (
+            "Variables: author, author_handle, author_name, brand, signature, contact (dm, "
+            "messenger, email, phone, phone_hours), platform, level (0 = full; higher = shorter),"
+            " and depending on the case answer (text, link) or incident (title, summary, "
+            "status_url, resolution)."
+        ),
+        "template_source": "Template text",
+        "template_preview": "Preview",
+        "template_save": "Save template",
+        "template_delete": "Delete this variant",
+        "template_revert": "Revert to the shipped version",
+        "template_line": "Line",
+        "template_shortened": "shortened, level",
+        "template_saved": "Template saved: the next drafts use it.",
+        "template_reverted": "Shipped version restored.",
+        "case_complaint": "Complaint",
+        "case_complaint_incident": "Complaint about an incident",
+        "case_service_answer": "Question: known answer",
+        "case_service_private": "Question: help in private",
+        "case_praise": "Thank-you",
+        "case_private_message": "Private message (Messenger)",
+        "case_followup": "Follow-up after resolution",
+        "case_incident_post": "Incident notice",
+        "case_incident_resolved_post": "Incident over",
+        "knowledge_help": (
+            "Frequent questions and their public answers, as TOML: each [[entry]] has an id, a "
+            "questions list and an answer (link optional). The answer is published as it is: "
+            "write it as “we”, never asking for personal data."
+        ),
+        "knowledge_entries": "entries",
+        "knowledge_file": "File in use:",
+        "knowledge_revert": "Revert to the original file",
+        "knowledge_saved": "Knowledge base saved ({count} entries).",
+        "knowledge_reverted": "Original file restored.",
     },
 }
 

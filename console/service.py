@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ecoute.classifiers import CommentClassifier, load_classifier, train_classifier
 from ecoute.console.app import create_app
+from ecoute.console.jobs import JOB_EVENTS, job_listener
 from ecoute.console.setup import corrections, corrections_since
+from ecoute.console.weekly import send_weekly_report
 from ecoute.core.db import (
     DatabaseError,
     ensure_current,
@@ -55,8 +58,7 @@ log = structlog.get_logger("ecoute.console.service")
 PIPELINE_INTERVAL_S = 2
 OUTBOX_INTERVAL_S = 5
 WATCH_INTERVAL_S = 30
-# Longest a poll may take before another worker may consider the source abandoned.
-POLL_LEASE = timedelta(minutes=10)
+WATCH_MIN_GAP_S = 2
 ALERTS_INTERVAL_S = 15
 
 
@@ -140,6 +142,7 @@ class Service:
     clock: Callable[[], datetime] = utcnow
     scheduler: BackgroundScheduler = field(init=False)
     _pipeline_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _last_watch_request: float = field(default=float("-inf"), init=False)
 
     def __post_init__(self) -> None:
         self.scheduler = BackgroundScheduler(
@@ -176,7 +179,8 @@ class Service:
     def poll(self, source_id: int) -> PollReport | None:
         """Poll one source if it is due and no other worker holds it."""
         now = self.clock()
-        if not claim_source(self.factory, source_id, self.owner, lease=POLL_LEASE, now=now):
+        lease = timedelta(seconds=self.settings.pipeline.poll_lease_seconds)
+        if not claim_source(self.factory, source_id, self.owner, lease=lease, now=now):
             return None
         try:
             report = poll_source(
@@ -208,9 +212,21 @@ class Service:
             )
             drafted = draft_pending(self.factory, self.settings, batch_size=batch)
         if classified:
-            # New complaints may make a spike: look now rather than at the next tick.
-            self.watch()
+            self.watch_soon()
         return classified, drafted
+
+    def watch_soon(self) -> None:
+        """New complaints may make a spike: ask for a watch now rather than at the next
+        tick, but at most once every WATCH_MIN_GAP_S, so that a backlog worked through
+        in many batches does not recount the recent history after each one."""
+        now = time.monotonic()
+        if now - self._last_watch_request < WATCH_MIN_GAP_S:
+            return
+        self._last_watch_request = now
+        if self.scheduler.running:
+            self.scheduler.modify_job("watch", next_run_time=datetime.now(UTC))
+        else:
+            self.watch()
 
     def watch(self) -> None:
         """The crisis rules over time: spikes of complaints and insults, deadlines."""
@@ -224,7 +240,8 @@ class Service:
         deliver_due(self.factory, self.settings, self.notifier, secret_key=self.secret_key)
 
     def publish(self) -> None:
-        publish_approved(self.factory, self.adapter_for)
+        lease = timedelta(seconds=self.settings.pipeline.publish_lease_seconds)
+        publish_approved(self.factory, self.adapter_for, lease=lease, clock=self.clock)
 
     def retrain(self) -> bool:
         """Retrain on the team's corrections when some arrived since the current model."""
@@ -238,6 +255,9 @@ class Service:
         self.classifier = load_classifier(path)
         log.info("classifier_retrained", version=report.version, corrections=len(extra))
         return True
+
+    def send_weekly_report(self) -> bool:
+        return send_weekly_report(self.factory, self.settings, self.notifier)
 
     def poll_tick_seconds(self) -> int:
         """Tick faster than the shortest interval; `next_poll_at` decides what is due."""
@@ -258,15 +278,28 @@ class Service:
         add(self.publish, "interval", id="outbox", seconds=OUTBOX_INTERVAL_S)
         add(self.watch, "interval", id="watch", seconds=WATCH_INTERVAL_S)
         add(self.deliver_alerts, "interval", id="alerts", seconds=ALERTS_INTERVAL_S)
+        zone = ZoneInfo(self.settings.brand.timezone)
+        # Daily and weekly jobs may run hours late (a machine asleep over the night) and
+        # are still worth running once.
         add(
             self.retrain,
             "cron",
             id="retrain",
             hour=3,
             minute=30,
-            timezone=ZoneInfo(self.settings.brand.timezone),
-            misfire_grace_time=3600,
+            timezone=zone,
+            misfire_grace_time=6 * 3600,
         )
+        add(
+            self.send_weekly_report,
+            "cron",
+            id="weekly_report",
+            day_of_week="mon",
+            hour=8,
+            timezone=zone,
+            misfire_grace_time=12 * 3600,
+        )
+        self.scheduler.add_listener(job_listener(self.factory, self.owner), JOB_EVENTS)
         self.scheduler.start()
         log.info(
             "scheduler_started",

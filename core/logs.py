@@ -12,8 +12,11 @@ import structlog
 def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(format="%(levelname)s %(name)s %(message)s", stream=sys.stderr, level=level)
     # Libraries narrate every migration step and job run; keep their warnings only.
-    for noisy in ("alembic", "apscheduler", "httpx", "uvicorn.access"):
+    for noisy in ("alembic", "httpx", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A tick skipped because the previous run is still going is routine; job failures
+    # are logged with their traceback by the service's own listener.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -380,3 +380,25 @@ class CaseFollowUp(Base):
     score_origin: Mapped[str | None] = mapped_column(String(20), nullable=True)
     scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     scored_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class JobState(Base):
+    """The last runs of one scheduled job in one process, for the health page.
+
+    Workers and console instances may be different processes on different machines; the
+    database is the one place where the team sees every scheduler at once.
+    """
+
+    __tablename__ = "job_states"
+    __table_args__ = (UniqueConstraint("owner", "job_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    job_id: Mapped[str] = mapped_column(String(100))
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -217,7 +217,12 @@ class ConsoleSettings(_Strict):
 
 
 class PipelineSettings(_Strict):
+    """How work is cut and shared: batch size, and how long a worker may hold a source or
+    a reply before another worker considers it abandoned and takes over."""
+
     batch_size: int = Field(default=200, ge=1, le=10_000)
+    poll_lease_seconds: int = Field(default=120, ge=1, le=86_400)
+    publish_lease_seconds: int = Field(default=120, ge=1, le=86_400)
 
 
 class Settings(_Strict):

@@ -32,7 +32,7 @@ from ecoute.monitor.alerts import ack_token
 log = structlog.get_logger("ecoute.monitor.delivery")
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "alerts"
-SUPERVISOR_KINDS = frozenset({"deadline"})
+SUPERVISOR_KINDS = frozenset({"deadline", "weekly"})
 
 
 def email_url(email: EmailSettings, to: str) -> str:
@@ -111,6 +111,7 @@ def compose(alert: Alert, comments: list[Comment], *, settings: Settings, secret
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
+    unaddressed: int = 0
 
 
 def _due(session: Session, settings: Settings, now: datetime) -> list[Alert]:
@@ -159,6 +160,16 @@ def deliver_due(
             )
             messages.append((alert.id, alert.kind, f"[Écoute] {alert.title}", body))
     for alert_id, kind, title, body in messages:
+        if not notifier.audience(kind):
+            # Nobody to call: the alert stays open on the console's alerts page.
+            report.unaddressed += 1
+            log.warning(
+                "alert_has_no_recipient",
+                alert_id=alert_id,
+                kind=kind,
+                fix="add [[crisis.contacts]] (and [alerts.email]) to config.toml",
+            )
+            continue
         if notifier.send(kind, title, body):
             report.sent += 1
             log.info("alert_sent", alert_id=alert_id, kind=kind)

@@ -2,10 +2,12 @@
 
 Templates live in `templates/replies/<lang>/<case>/<n>.j2` (`_macros.j2` beside them holds
 the shared phrasing of contact details); adding a variant is adding a file. Admins edit
-them, so they run in Jinja2's `SandboxedEnvironment` with undefined variables treated as
-errors. Each template receives `author`, `brand`, `signature`, `contact` (the channel
-details of `[contacts.<lang>]`), `platform`, `level`, and for some cases `answer` or
-`incident`.
+them from the console, which writes to `<data_dir>/templates/` with the same layout: a
+file there replaces the shipped one of the same name (or adds a variant), so an upgrade
+never overwrites the team's wording and the installed package is never written to. They
+run in Jinja2's `SandboxedEnvironment` with undefined variables treated as errors. Each
+template receives `author`, `brand`, `signature`, `contact` (the channel details of
+`[contacts.<lang>]`), `platform`, `level`, and for some cases `answer` or `incident`.
 
 `level` lets a template shorten itself: 0 is the full reply (phone with hours and a
 written channel, a reminder not to post personal details), 1 keeps the phone only, 2 the
@@ -29,7 +31,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError
+import structlog
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ecoute.core.domain import Action, Category, Flag, Platform
@@ -37,11 +40,13 @@ from ecoute.core.settings import ChannelSettings, Settings
 
 from .checks import DraftFacts, Finding, check_length, check_thread, content_checks
 from .incidents import IncidentView
-from .knowledge import KnowledgeBase, load_knowledge
+from .knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from .length import limit_for, weighted_length
 from .lexicon import Lexicon, load_lexicon
 from .policy import Decision, decide
 from .variants import VariantPicker, normalise_reply
+
+log = structlog.get_logger("ecoute.responders.drafting")
 
 LEVELS = (0, 1, 2, 3)
 _PLACEHOLDERS = {"author": "\ue000", "author_handle": "\ue001", "author_name": "\ue002"}
@@ -59,6 +64,11 @@ def templates_dir() -> Path:
     return Path(str(resources.files("ecoute.templates")))
 
 
+def template_overrides_dir(settings: Settings) -> Path:
+    """Where the console keeps the team's edited and added reply templates."""
+    return settings.data_path / "templates"
+
+
 def capitalize_first(value: object) -> str:
     """Upper-case the first letter only (Jinja's `capitalize` lowers all the others)."""
     text = str(value)
@@ -66,9 +76,11 @@ def capitalize_first(value: object) -> str:
 
 
 @lru_cache(maxsize=4)
-def _environment(root: str) -> SandboxedEnvironment:
+def _environment(root: str, overrides: str | None = None) -> SandboxedEnvironment:
+    folders = [overrides, root] if overrides else [root]
     env = SandboxedEnvironment(
-        loader=FileSystemLoader(root),
+        # The team's copy first, then the shipped one.
+        loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -87,19 +99,31 @@ def tidy(text: str) -> str:
 
 
 class Renderer:
-    """Finds and renders the variants of each case."""
+    """Finds and renders the variants of each case, the team's copies before the shipped ones."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, overrides: Path | None = None) -> None:
         self.root = Path(root) if root else templates_dir()
-        self.env = _environment(str(self.root))
+        self.overrides = Path(overrides) if overrides else None
+        self.env = _environment(str(self.root), str(self.overrides) if self.overrides else None)
         self._variants: dict[tuple[str, str], list[str]] = {}
         self._templates: dict[str, Template] = {}
         self._stamp = self._fingerprint()
 
-    def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
-        folder = self.root / "replies"
-        stats = ((str(p), p.stat()) for p in folder.rglob("*.j2"))
-        return tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in stats))
+    def _roots(self) -> list[Path]:
+        return [folder for folder in (self.overrides, self.root) if folder is not None]
+
+    def _fingerprint(self) -> tuple[tuple[str, int, int, int], ...]:
+        # The inode is part of it: the console replaces a file by renaming a new one onto
+        # it, so an edit of the same size within the clock's granularity is still seen.
+        stamps = []
+        for root in self._roots():
+            for path in (root / "replies").rglob("*.j2"):
+                try:
+                    st = path.stat()
+                except FileNotFoundError:  # reverted while we looked
+                    continue
+                stamps.append((str(path), st.st_mtime_ns, st.st_size, st.st_ino))
+        return tuple(sorted(stamps))
 
     def refresh(self) -> bool:
         """Forget compiled templates if an admin changed, added or removed one."""
@@ -116,14 +140,19 @@ class Renderer:
     def variants(self, case: str, language: str) -> list[str]:
         """Template names for one case and language, in file order (1.j2, 2.j2, …)."""
         key = (case, language)
-        if key not in self._variants:
-            folder = self.root / "replies" / language / case
+        found = self._variants.get(key)
+        if found is None:
+            # Kept in a local: another thread's `refresh` may clear the cache meanwhile.
+            names = {
+                path.name
+                for root in self._roots()
+                for path in (root / "replies" / language / case).glob("*.j2")
+            }
             files = sorted(
-                folder.glob("*.j2"),
-                key=lambda p: (int(p.stem) if p.stem.isdigit() else 10**6, p.stem),
+                names, key=lambda name: (int(name[:-3]) if name[:-3].isdigit() else 10**6, name)
             )
-            self._variants[key] = [f"replies/{language}/{case}/{p.name}" for p in files]
-        return self._variants[key]
+            found = self._variants[key] = [f"replies/{language}/{case}/{name}" for name in files]
+        return found
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         try:
@@ -133,8 +162,14 @@ class Renderer:
             return tidy(template.render(**context))
         except TemplateError as exc:
             raise TemplateProblem(
-                f"{self.root / name}: {exc.__class__.__name__}: {exc}; fix the template"
+                f"{self.path_of(name)}: {exc.__class__.__name__}: {exc}; fix the template"
             ) from None
+
+    def path_of(self, name: str) -> Path:
+        """The file a template name is read from: the team's copy when there is one."""
+        if self.overrides is not None and (self.overrides / name).is_file():
+            return self.overrides / name
+        return self.root / name
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +252,8 @@ class Drafter:
         templates_root: Path | None = None,
     ) -> None:
         self.settings = settings
-        self.renderer = Renderer(templates_root)
+        self.renderer = Renderer(templates_root, template_overrides_dir(settings))
+        self._own_knowledge = knowledge is None
         self.knowledge = knowledge if knowledge is not None else load_knowledge(settings)
         self.lexicons: dict[str, Lexicon] = {
             code: load_lexicon(code, settings) for code in settings.brand.languages
@@ -228,11 +264,18 @@ class Drafter:
         self._checked: dict[tuple[object, ...], list[Finding]] = {}
 
     def refresh(self) -> None:
-        """Pick up template edits made while the service runs."""
+        """Pick up template and knowledge-base edits made while the service runs."""
         if self.renderer.refresh():
             self._floors.clear()
             self._texts.clear()
             self._checked.clear()
+        if self._own_knowledge:
+            try:
+                # Cached by the files' stamps: a new base is built only after an edit.
+                self.knowledge = load_knowledge(self.settings)
+            except KnowledgeError as exc:
+                # A file broken by hand must not stop drafting: keep the last good answers.
+                log.error("knowledge_reload_failed", error=str(exc))
 
     # -- what to do ------------------------------------------------------------------
     def decide(

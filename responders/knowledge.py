@@ -3,7 +3,9 @@
 A service question deserves the answer right away when it exists and is public (craft
 rule 4). The CM keeps questions and answers per language in a TOML file
 (`knowledge.<lang>.toml` in `responders/data/`, or `fr.toml`/`en.toml` in the folder named
-by `[knowledge] path`); several phrasings per entry make matching robust. A comment is
+by `[knowledge] path`); an admin's edit from the console is kept as
+`<data_dir>/knowledge/<lang>.toml` and takes precedence over both, so the installed
+package is never written to. Several phrasings per entry make matching robust. A comment is
 compared to every phrasing with TF-IDF weighted cosine similarity over word stems and
 character 4-grams, which tolerates typos, missing accents and inflections; only a match
 above `[knowledge] min_similarity` that clearly beats the next entry is used — otherwise
@@ -143,10 +145,21 @@ class _LanguageIndex:
 
 def _entries_from(path: Path, language: str) -> list[KnowledgeEntry]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return []
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(f"{path}: is not valid UTF-8 TOML ({exc}); fix the file") from None
+    return parse_knowledge(text, language, str(path))
+
+
+def parse_knowledge(text: str, language: str, source: str) -> list[KnowledgeEntry]:
+    """The entries of one language's file, or KnowledgeError naming `source` and the entry;
+    the console validates an admin's edit with it before saving."""
+    path = source
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise KnowledgeError(f"{path}: is not valid UTF-8 TOML ({exc}); fix the file") from None
     entries: list[KnowledgeEntry] = []
     seen: set[str] = set()
@@ -181,8 +194,25 @@ def _entries_from(path: Path, language: str) -> list[KnowledgeEntry]:
     return entries
 
 
+def knowledge_overrides_dir(settings: Settings) -> Path:
+    """Where the console keeps the knowledge base an admin edited, one `<lang>.toml` each."""
+    return settings.data_path / "knowledge"
+
+
 def knowledge_files(settings: Settings | None) -> dict[str, Path]:
-    """The file used for each language, from the configured folder or the bundled one."""
+    """The file used for each language: an admin's edit, else the configured folder's, else
+    the bundled one."""
+    files = base_knowledge_files(settings)
+    if settings is not None:
+        for code in files:
+            edited = knowledge_overrides_dir(settings) / f"{code}.toml"
+            if edited.is_file():
+                files[code] = edited
+    return files
+
+
+def base_knowledge_files(settings: Settings | None) -> dict[str, Path]:
+    """The file for each language before any console edit: configured folder or bundled."""
     languages = settings.brand.languages if settings else ["fr", "en"]
     if settings is not None and settings.knowledge.path:
         folder = settings.resolve_path(settings.knowledge.path)
@@ -196,9 +226,9 @@ def knowledge_files(settings: Settings | None) -> dict[str, Path]:
 
 
 @lru_cache(maxsize=8)
-def _load(files: tuple[tuple[str, str, float], ...]) -> KnowledgeBase:
+def _load(files: tuple[tuple[str, str, tuple[int, int, int]], ...]) -> KnowledgeBase:
     entries: list[KnowledgeEntry] = []
-    for language, path, _mtime in files:
+    for language, path, _stamp in files:
         entries.extend(_entries_from(Path(path), language))
     return KnowledgeBase(entries)
 
@@ -207,6 +237,10 @@ def load_knowledge(settings: Settings | None = None) -> KnowledgeBase:
     """The knowledge base for the brand's languages; reloaded when a file changes."""
     files = []
     for language, path in knowledge_files(settings).items():
-        mtime = path.stat().st_mtime if path.exists() else 0.0
-        files.append((language, str(path), mtime))
+        try:
+            st = path.stat()
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except FileNotFoundError:
+            stamp = (0, 0, 0)
+        files.append((language, str(path), stamp))
     return _load(tuple(files))

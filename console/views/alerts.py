@@ -1,8 +1,12 @@
-"""The alerts page: what is open, who has seen it, and the history."""
+"""The alerts page: what is open, who has seen it, and the history; one alert's page,
+which the alert messages link to. Acknowledging here and from the link in a message go
+through the same `monitor.alerts.acknowledge`, so reminders stop either way."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 
@@ -49,6 +53,13 @@ def alerts_page(request: Request, session: DbSession, user: CurrentUser) -> HTML
     )
 
 
+@router.get("/alerts/{alert_id:int}", response_class=HTMLResponse)
+def alert_page(
+    request: Request, alert_id: int, session: DbSession, user: CurrentUser
+) -> HTMLResponse:
+    return render(request, "alert.html", user, alert=_alert(session, alert_id))
+
+
 def _alert(session: DbSession, alert_id: int) -> Alert:
     alert = session.get(Alert, alert_id)
     if alert is None:
@@ -58,17 +69,25 @@ def _alert(session: DbSession, alert_id: int) -> Alert:
 
 @router.post("/alerts/{alert_id}/acknowledge", dependencies=[CsrfChecked])
 def acknowledge_alert(
-    request: Request, alert_id: int, session: DbSession, user: CurrentUser
+    request: Request,
+    alert_id: int,
+    session: DbSession,
+    user: CurrentUser,
+    back: Annotated[str, Form()] = "/alerts",
 ) -> RedirectResponse:
     acknowledge(session, _alert(session, alert_id), user=user, via="console")
     flash(request, translator(user.language)["acknowledged"])
-    return back_to("/alerts")
+    return back_to(back, "/alerts")
 
 
 @router.post("/alerts/{alert_id}/resolve", dependencies=[CsrfChecked])
 def resolve_alert(
-    request: Request, alert_id: int, session: DbSession, user: CurrentUser
+    request: Request,
+    alert_id: int,
+    session: DbSession,
+    user: CurrentUser,
+    back: Annotated[str, Form()] = "/alerts",
 ) -> RedirectResponse:
     resolve(session, _alert(session, alert_id), user=user)
     flash(request, translator(user.language)["alert_resolved"])
-    return back_to("/alerts")
+    return back_to(back, "/alerts")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.console.views.common import CurrentUser, DbSession, console_state, render
 from ecoute.core.domain import CommentStatus, DraftStatus
-from ecoute.core.models import Classification, Comment, Draft, Source
+from ecoute.core.models import Classification, Comment, Draft, JobState, Source
 
 router = APIRouter()
 
@@ -90,6 +90,17 @@ def _jobs(request: Request) -> list[dict[str, Any]] | None:
     ]
 
 
+def _job_states(session: Session) -> list[JobState]:
+    """Every process's jobs, failing ones first: what an operator checks after an alert."""
+    return list(
+        session.scalars(
+            select(JobState).order_by(
+                JobState.last_error_at.is_(None), JobState.job_id, JobState.owner
+            )
+        )
+    )
+
+
 @router.get("/health", response_class=HTMLResponse)
 def health_page(request: Request, session: DbSession, user: CurrentUser) -> HTMLResponse:
     sources = session.scalars(select(Source).order_by(Source.name)).all()
@@ -108,5 +119,6 @@ def health_page(request: Request, session: DbSession, user: CurrentUser) -> HTML
         sources=sources,
         backlog=backlog,
         model=_model(session),
+        job_states=_job_states(session),
         jobs=_jobs(request),
     )

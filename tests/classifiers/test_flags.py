@@ -75,3 +75,8 @@ def test_threats_of_violence_are_flagged(text: str) -> None:
 )
 def test_everyday_phrases_are_not_threats(text: str) -> None:
     assert Flag.THREAT not in detect_flags(text)
+
+
+def test_everyday_tout_le_monde_is_not_the_newspaper() -> None:
+    assert Flag.DANGER not in detect_flags("je déconseille à tout le monde, service nul")
+    assert Flag.DANGER in detect_flags("j'ai écrit au journal Le Monde pour raconter ça")
