@@ -63,6 +63,14 @@ class Notifier:
     @classmethod
     def from_settings(cls, settings: Settings) -> Notifier:
         email = settings.alerts.email
+        if email is None:
+            for contact in (*settings.crisis.contacts, *settings.crisis.supervisors):
+                if contact.email:
+                    log.warning(
+                        "alert_email_not_configured",
+                        contact=contact.name,
+                        fix="add [alerts.email] to config.toml to e-mail alerts",
+                    )
         crisis = [url for c in settings.crisis.contacts for url in contact_urls(c, email)]
         supervisors = [url for c in settings.crisis.supervisors for url in contact_urls(c, email)]
         return cls(crisis=crisis, supervisors=supervisors or crisis)

@@ -13,14 +13,13 @@ thread never get identical replies) are used when present.
 from __future__ import annotations
 
 import csv
-import io
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from ecoute.core.inputs import BadRow, InputFileError, iter_records, read_text
 from ecoute.core.settings import Settings, example_config_path, load_settings
 
 from .drafting import ClassificationView, CommentView, Drafter
@@ -37,17 +36,6 @@ class DraftInputError(Exception):
 
 class Classifier(Protocol):
     def classify(self, texts: list[str]) -> list[Any]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class BadRow:
-    """A skipped row: its line number in the file and why."""
-
-    row: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.row}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -74,30 +62,6 @@ class _Row:
     thread: str | None
 
 
-def _read(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DraftInputError(f"{path}: file not found; check the path") from None
-    except IsADirectoryError:
-        raise DraftInputError(f"{path}: is a folder; give a CSV or JSONL file") from None
-    except OSError as exc:
-        raise DraftInputError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DraftInputError(
-            f"{path}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8 and retry"
-        ) from None
-    if not text.strip():
-        raise DraftInputError(f"{path}: the file is empty; give a CSV or JSONL of comments")
-    return text
-
-
-def _is_jsonl(path: Path, text: str) -> bool:
-    return path.suffix.lower() in {".jsonl", ".ndjson", ".json"} or text.lstrip().startswith("{")
-
-
 def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
@@ -105,38 +69,15 @@ def _cell(value: Any) -> str:
 def _rows(
     path: Path, text: str, text_column: str, id_column: str, bad: list[BadRow]
 ) -> Iterator[_Row]:
-    if _is_jsonl(path, text):
-        records: list[tuple[int, dict[str, Any]]] = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                bad.append(BadRow(number, f"invalid JSON ({exc.msg})"))
-                continue
-            if not isinstance(record, dict):
-                bad.append(BadRow(number, "not a JSON object"))
-                continue
-            records.append((number, record))
-        if records and not any(text_column in r for _, r in records):
-            raise DraftInputError(
-                f"{path}: no record has the field {text_column!r}; each line needs "
-                f'{{"{id_column}": …, "{text_column}": …}}'
-            )
-        for number, record in records:
-            yield from _checked(number, record, text_column, id_column, bad)
-        return
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
-    for column in (id_column, text_column):
-        if column not in header:
-            raise DraftInputError(
-                f"{path}: no column {column!r} (found: {', '.join(header) or 'none'}); "
-                f"the file needs a header with {id_column!r} and {text_column!r}"
-            )
-    for record in reader:
-        yield from _checked(reader.line_num, record, text_column, id_column, bad)
+    hint = f"the file needs {id_column!r} and {text_column!r} (see --help)"
+    try:
+        records = iter_records(
+            path, text, id_column=id_column, text_column=text_column, hint=hint, bad=bad
+        )
+        for line, record in records:
+            yield from _checked(line, record, text_column, id_column, bad)
+    except InputFileError as exc:
+        raise DraftInputError(str(exc)) from None
 
 
 def _checked(
@@ -171,7 +112,10 @@ def draft_file(
     path = Path(path)
     if platform not in PLATFORMS:
         raise DraftInputError(f"platform {platform!r} is not known; use one of {PLATFORMS}")
-    text = _read(path)
+    try:
+        text = read_text(path)
+    except InputFileError as exc:
+        raise DraftInputError(str(exc)) from None
     report = DraftFileReport(path=path, out=Path(out) if out else None, platform=platform)
     rows = _rows(path, text, text_column, id_column, report.bad_rows)
     first = next(rows, None)  # a missing column fails before the output is opened

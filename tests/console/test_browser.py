@@ -33,6 +33,7 @@ from ecoute.core.models import (
     Source,
     User,
 )
+from ecoute.responders.flows import draft_pending
 from tests.conftest import make_settings, missing_part
 
 pytestmark = pytest.mark.browser
@@ -434,37 +435,43 @@ SHOWCASE = [
 ]  # fmt: skip
 
 
-def seed_showcase(factory: sessionmaker[Session], source_id: int) -> None:
-    """A queue and two weeks of history that look like a working day."""
+def seed_showcase(factory: sessionmaker[Session], source_id: int, settings: Any) -> None:
+    """A queue and two weeks of history that look like a working day. The queue's drafts
+    are written by the real responder, so the screenshot shows what Écoute writes."""
     now = datetime.now(UTC)
     with session_scope(factory) as session:
         for i, (category, language, text, handle, name, followers, age, flags) in enumerate(
             SHOWCASE
         ):
-            action = Action.ESCALATE if "threat" in flags else Action.REPLY
-            reply = (
-                "Bonjour Nina, je suis désolée pour ces coupures répétées. Appelez-nous au "
-                "09 69 39 00 00 (8h-20h) ou écrivez-nous en message privé : je regarde votre "
-                "ligne."
-                if i == 0
-                else "Bonjour, merci pour votre message. Écrivez-nous en privé, nous regardons."
-            )
-            add_case(
-                session,
-                source_id,
-                f"show-{i}",
-                text,
-                category=category,
-                action=action,
-                reply=reply,
+            comment = Comment(
+                source_id=source_id,
+                platform="x",
+                external_id=f"show-{i}",
+                author_id=handle,
+                author_handle=handle,
+                author_name=name,
+                author_followers=followers,
+                text=text,
                 language=language,
-                handle=handle,
-                name=name,
-                followers=followers,
-                age=timedelta(minutes=age),
-                flags=flags,
-                now=now,
+                created_at=now - timedelta(minutes=age),
+                status=CommentStatus.CLASSIFIED,
+                raw={},
             )
+            session.add(comment)
+            session.flush()
+            session.add(
+                Classification(
+                    comment_id=comment.id,
+                    category=category,
+                    confidence=0.87,
+                    probabilities={category: 0.87},
+                    flags=list(flags),
+                    language=language,
+                    model_version="showcase",
+                )
+            )
+    draft_pending(factory, settings)
+    with session_scope(factory) as session:
         camille = session.scalars(select(User).where(User.username == "camille")).one()
         categories = ["complaint", "service_question", "general_opinion", "complaint", "insult"]
         for day in range(14):
@@ -504,7 +511,7 @@ def seed_showcase(factory: sessionmaker[Session], source_id: int) -> None:
 
 def test_queue_and_dashboard_screenshots(live: Any, page: Any, tmp_path: Path) -> None:
     console, server = live
-    seed_showcase(console.factory, console.source_id)
+    seed_showcase(console.factory, console.source_id, console.settings)
     sign_in(page, server.url)
     first = page.locator(".item").first
     assert "crisis" in (first.get_attribute("class") or "")
