@@ -45,10 +45,11 @@ from ecoute.core.models import Source, utcnow
 from ecoute.core.settings import Settings, SourceSettings
 from ecoute.monitor.classification import classify_pending
 from ecoute.monitor.delivery import Notifier, deliver_due
+from ecoute.monitor.engagement import engagement_due, refresh_engagement
 from ecoute.monitor.leases import claim_source, release_source
 from ecoute.monitor.polling import PollReport, due_sources, poll_source
 from ecoute.monitor.watch import check_deadlines, check_spikes
-from ecoute.platforms.base import SourceAdapter
+from ecoute.platforms.base import EngagementAware, SourceAdapter
 from ecoute.platforms.registry import build_adapter
 from ecoute.responders.flows import draft_pending
 from ecoute.responders.outbox import publish_approved
@@ -190,6 +191,14 @@ class Service:
                 respect_schedule=True,
                 clock=self.clock,
             )
+            adapter = self.adapters[source_id]
+            healthy = report.error is None and not report.skipped
+            if (
+                healthy
+                and isinstance(adapter, EngagementAware)
+                and engagement_due(self.factory, source_id, self.settings, now)
+            ):
+                refresh_engagement(self.factory, source_id, adapter, self.settings, now=now)
         finally:
             release_source(self.factory, source_id, self.owner)
         if report.stored and self.scheduler.running:

@@ -114,6 +114,8 @@ class Source(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the reactions to this source's recent complaints were last read again.
+    engagement_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -148,6 +150,9 @@ class Comment(Base):
     like_count: Mapped[int] = mapped_column(Integer, default=0)
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     share_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When like/reply/share counts were last read; the growth since then is what the
+    # crisis watch compares with `crisis.viral.growth_per_hour`.
+    engagement_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status: Mapped[str] = mapped_column(String(20), default=CommentStatus.NEW)
     # Casework in the console: who handles the case, and when it went up the escalation path.

@@ -141,10 +141,14 @@ class SpikeSettings(_Strict):
 
 
 class ViralSettings(_Strict):
-    """A complaint or insult that many people see: its engagement or its author's reach."""
+    """A complaint or insult that many people see: its engagement or its author's reach,
+    or reactions climbing fast (read again every `refresh_minutes` for `watch_hours`)."""
 
     engagement: int = Field(default=200, ge=1)
     author_followers: int = Field(default=50_000, ge=1)
+    growth_per_hour: int = Field(default=100, ge=1)
+    refresh_minutes: int = Field(default=5, ge=1, le=1440)
+    watch_hours: int = Field(default=24, ge=1, le=720)
 
 
 class CrisisSettings(_Strict):

@@ -132,3 +132,26 @@ class RateAware(Protocol):
     def restore_rate_limit_state(self, state: dict[str, Any]) -> None: ...
 
     def blocked_until(self, now: datetime) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    """How many people reacted to a comment, as the platform counts it now."""
+
+    likes: int = 0
+    replies: int = 0
+    shares: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.likes + self.replies + self.shares
+
+
+@runtime_checkable
+class EngagementAware(Protocol):
+    """An adapter that can read again the reactions to comments it already returned: a
+    complaint whose likes and shares climb fast is a crisis in the making."""
+
+    def engagement(self, external_ids: list[str]) -> dict[str, Engagement]:
+        """Current reactions for each id still visible (deleted ones are left out)."""
+        ...

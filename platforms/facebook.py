@@ -27,6 +27,7 @@ from ecoute.core.domain import Platform
 from ecoute.platforms.base import (
     AlreadyDone,
     AuthenticationFailed,
+    Engagement,
     FetchResult,
     IncomingComment,
     PlatformError,
@@ -307,6 +308,26 @@ class FacebookAdapter:
             if not after:
                 return None
         return None
+
+    def engagement(self, external_ids: list[str]) -> dict[str, Engagement]:
+        """Likes and replies of comments already stored, through Graph's multi-ID read."""
+        found: dict[str, Engagement] = {}
+        for start in range(0, len(external_ids), 50):
+            batch = external_ids[start : start + 50]
+            body = self._call(
+                "reading reactions",
+                self.graph.get,
+                "",
+                ids=",".join(batch),
+                fields="id,like_count,comment_count",
+            )
+            for ident, item in body.items():
+                if isinstance(item, dict):
+                    found[str(ident)] = Engagement(
+                        likes=int(item.get("like_count") or 0),
+                        replies=int(item.get("comment_count") or 0),
+                    )
+        return found
 
     def hide(self, target: ReplyTarget) -> None:
         self._call("hiding a comment", self.graph.post, target.external_id, is_hidden="true")

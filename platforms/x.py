@@ -29,6 +29,7 @@ import tweepy
 from ecoute.core.domain import Platform
 from ecoute.platforms.base import (
     AuthenticationFailed,
+    Engagement,
     FetchResult,
     IncomingComment,
     NotSupported,
@@ -59,6 +60,7 @@ MENTIONS = "GET /2/users/:id/mentions"
 TIMELINE = "GET /2/users/:id/tweets"
 SEARCH = "GET /2/tweets/search/recent"
 LOOKUP = "GET /2/users/by/username/:username"
+TWEETS = "GET /2/tweets"
 CREATE = "POST /2/tweets"
 HIDE = "PUT /2/tweets/:id/hidden"
 
@@ -417,6 +419,24 @@ class XAdapter:
             if not token:
                 return None
         return None
+
+    def engagement(self, external_ids: list[str]) -> dict[str, Engagement]:
+        """Public metrics of tweets already stored, 100 ids per request (the API's cap)."""
+        found: dict[str, Engagement] = {}
+        for start in range(0, len(external_ids), 100):
+            batch = external_ids[start : start + 100]
+            body = self._call(
+                TWEETS, False, self._reader.get_tweets, batch, tweet_fields=["public_metrics"]
+            )
+            for tweet in _list(body.get("data"), "data"):
+                metrics = tweet.get("public_metrics") or {}
+                found[str(tweet["id"])] = Engagement(
+                    likes=int(metrics.get("like_count") or 0),
+                    replies=int(metrics.get("reply_count") or 0),
+                    shares=int(metrics.get("retweet_count") or 0)
+                    + int(metrics.get("quote_count") or 0),
+                )
+        return found
 
     def hide(self, target: ReplyTarget) -> None:
         self._call(HIDE, True, self._writer.hide_reply, target.external_id, user_auth=False)

@@ -317,6 +317,8 @@ class GraphApi:
             return self._need(token, READ) or self._list_comments(parts[0], params, token, version)
         if method == "GET" and len(parts) == 1:
             return self._need(token, READ) or self._get_object(parts[0], params, token)
+        if method == "GET" and not parts and params.get("ids"):
+            return self._need(token, READ) or self._get_objects(params, token)
         if method == "POST" and len(parts) == 2 and parts[1] == "comments":
             return self._need(token, ENGAGE) or self._reply(parts[0], params, token)
         if method == "POST" and len(parts) == 2 and parts[1] == "messages":
@@ -496,6 +498,21 @@ class GraphApi:
         if object_id == token.page_id:
             return Reply(200, {"id": object_id, "name": self.pages[object_id].name})
         return _unsupported(object_id, "GET")
+
+    def _get_objects(self, params: dict[str, str], token: PageToken) -> Reply:
+        """GET /?ids=a,b: several objects at once, keyed by id (Graph's multi-ID lookup)."""
+        body: dict[str, Any] = {}
+        for object_id in (part for part in params["ids"].split(",") if part):
+            reply = self._get_object(object_id, params, token)
+            if reply.status != 200:
+                return reply
+            body[object_id] = reply.body
+        return Reply(200, body)
+
+    def engage(self, comment_id: str, *, likes: int = 0) -> None:
+        """People like a comment: its like count grows."""
+        with self.lock:
+            self.comments[comment_id].like_count += likes
 
     # -- writing -----------------------------------------------------------------
 

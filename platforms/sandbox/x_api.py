@@ -30,6 +30,7 @@ DEFAULT_LIMITS = {
     "GET /2/users/:id/tweets": 900,
     "GET /2/tweets/search/recent": 450,
     "POST /2/tweets": 300,
+    "GET /2/tweets": 450,
     "PUT /2/tweets/:id/hidden": 50,
 }
 
@@ -194,6 +195,8 @@ class XApi:
             return "GET /2/tweets/search/recent", {}
         if m == "POST" and parts == ["2", "tweets"]:
             return "POST /2/tweets", {}
+        if m == "GET" and parts == ["2", "tweets"]:
+            return "GET /2/tweets", {}
         if m == "PUT" and parts[:2] == ["2", "tweets"] and len(parts) == 4 and parts[3] == "hidden":
             return "PUT /2/tweets/:id/hidden", {"id": parts[2]}
         return None
@@ -286,6 +289,8 @@ class XApi:
                     },
                 )
             return Reply(200, {"data": self._user(user, _fields(request, "user.fields"))})
+        if endpoint == "GET /2/tweets":
+            return self._lookup(request)
         if endpoint == "GET /2/users/:id/mentions":
             user = self.users.get(params["id"])
             if user is None:
@@ -374,6 +379,45 @@ class XApi:
             if includes:
                 body["includes"] = includes
         return Reply(200, body)
+
+    def _lookup(self, request: Request) -> Reply:
+        """GET /2/tweets?ids=…: the tweets found in `data`, the others in `errors`."""
+        raw = request.query.get("ids", "")
+        ids = [part for part in raw.split(",") if part]
+        if not ids or len(ids) > 100:
+            return invalid_request("ids", "The `ids` query parameter needs 1 to 100 tweet ids")
+        fields = _fields(request, "tweet.fields")
+        found, errors = [], []
+        for ident in ids:
+            tweet = self.tweets.get(int(ident)) if ident.isdigit() else None
+            if tweet is None:
+                errors.append(
+                    {
+                        "value": ident,
+                        "detail": f"Could not find tweet with ids: [{ident}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "resource_id": ident,
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                )
+            else:
+                found.append(self._tweet(tweet, fields))
+        body: dict[str, Any] = {"data": found} if found else {}
+        if errors:
+            body["errors"] = errors
+        return Reply(200, body)
+
+    def engage(
+        self, tweet_id: int | str, *, likes: int = 0, replies: int = 0, retweets: int = 0
+    ) -> None:
+        """People react to a tweet: its public metrics grow."""
+        with self.lock:
+            tweet = self.tweets[int(tweet_id)]
+            tweet.like_count += likes
+            tweet.reply_count += replies
+            tweet.retweet_count += retweets
 
     def _tweet(self, tweet: Tweet, fields: set[str]) -> dict[str, Any]:
         data: dict[str, Any] = {
