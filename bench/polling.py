@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 
 from ecoute.core.db import make_engine, make_session_factory, session_scope, upgrade
 from ecoute.core.domain import Action, DraftStatus
+from ecoute.core.logs import configure_logging
 from ecoute.core.models import Comment, Draft, Source
 from ecoute.monitor.polling import PollPolicy, due_sources, poll_source
 from ecoute.platforms.facebook import FacebookAdapter
@@ -107,6 +108,7 @@ def publisher_main(spec_path: str) -> int:
 
 
 def main() -> int:
+    configure_logging("WARNING")  # the table and the JSON line, not every poll
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--comments", type=int, default=10_000)
     parser.add_argument("--replies", type=int, default=1_000)
