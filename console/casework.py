@@ -127,12 +127,13 @@ def approve_draft(
         raise NotAllowed(f"{user.username} is an {user.role} and cannot approve drafts")
     _require_pending(draft)
     changes_text = text is not None and text.strip() != (draft.text or "").strip()
-    if settings.console.two_person_rule and (changes_text or draft.edited_by_id == user.id):
-        raise NotAllowed(
-            "two-person rule: you edited this draft, so another approver must approve it; "
-            "save your edit and ask a colleague"
-        )
-    approve(session, draft, user, text=text if changes_text else None)
+    approve(
+        session,
+        draft,
+        user,
+        text=text if changes_text else None,
+        two_person_rule=settings.console.two_person_rule,
+    )
     if changes_text and draft.text:
         draft.findings = [f.as_dict() for f in findings_for(session, settings, draft, draft.text)]
     return draft

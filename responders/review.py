@@ -27,12 +27,29 @@ def _snapshot(draft: Draft) -> dict[str, object]:
     return {"status": draft.status, "text": draft.text}
 
 
-def approve(session: Session, draft: Draft, user: User, *, text: str | None = None) -> Draft:
-    """Approve a pending draft, optionally with the CM's edited text."""
+def approve(
+    session: Session,
+    draft: Draft,
+    user: User,
+    *,
+    text: str | None = None,
+    two_person_rule: bool = False,
+) -> Draft:
+    """Approve a pending draft, optionally with the CM's edited text.
+
+    With the two-person rule, whoever wrote the words cannot also publish them: an
+    approver who edits a draft (now or earlier) needs a colleague to approve it.
+    """
     if user.role not in (Role.APPROVER, Role.ADMIN):
         raise NotAllowed(f"{user.username} is an {user.role} and cannot approve drafts")
     if draft.status != DraftStatus.PENDING:
         raise ReviewError(f"draft {draft.id} is {draft.status}, not pending; reload the queue")
+    changes_text = text is not None and text.strip() != (draft.text or "").strip()
+    if two_person_rule and (changes_text or draft.edited_by_id == user.id):
+        raise NotAllowed(
+            "two-person rule: you edited this draft, so another approver must approve it; "
+            "save your edit and ask a colleague"
+        )
     before = _snapshot(draft)
     if text is not None:
         text = text.strip()
