@@ -37,7 +37,7 @@ from ecoute.platforms.base import (
 )
 from ecoute.platforms.graph import GraphAnswer, GraphCallError, GraphClient
 from ecoute.platforms.http import DEFAULT_TIMEOUT_S
-from ecoute.platforms.ratelimit import RateLimits
+from ecoute.platforms.ratelimit import KeepsRateLimits, RateLimits
 from ecoute.platforms.tokens import TokenSource
 
 COMMENT_FIELDS = "id,message,from,created_time,like_count,comment_count,parent{id},permalink_url"
@@ -53,7 +53,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class FacebookAdapter:
+class FacebookAdapter(KeepsRateLimits):
     """Listens to and answers on one Facebook page with a page access token."""
 
     platform = Platform.FACEBOOK
@@ -82,17 +82,6 @@ class FacebookAdapter:
         self.graph = GraphClient(
             page_token, version=graph_version, api_url=api_url, timeout=timeout
         )
-
-    # -- rate limits (RateAware) ------------------------------------------------------
-
-    def rate_limit_state(self) -> dict[str, Any]:
-        return self.limits.snapshot()
-
-    def restore_rate_limit_state(self, state: dict[str, Any]) -> None:
-        self.limits.restore(state)
-
-    def blocked_until(self, now: datetime) -> datetime | None:
-        return self.limits.blocked_until(now)
 
     # -- calling ------------------------------------------------------------------------
 

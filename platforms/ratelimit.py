@@ -89,6 +89,22 @@ def _stricter(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float
     return dict(a if a.get("remaining", 0) <= b.get("remaining", 0) else b)
 
 
+class KeepsRateLimits:
+    """The `RateAware` side of an adapter whose limits live in `self.limits`: the worker
+    saves this state with the source and hands it back to the next process."""
+
+    limits: RateLimits
+
+    def rate_limit_state(self) -> dict[str, Any]:
+        return self.limits.snapshot()
+
+    def restore_rate_limit_state(self, state: dict[str, Any]) -> None:
+        self.limits.restore(state)
+
+    def blocked_until(self, now: datetime) -> datetime | None:
+        return self.limits.blocked_until(now)
+
+
 def merge_states(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     """Combine two snapshots written by different workers (poller, publisher)."""
     buckets: dict[str, dict[str, float]] = {}

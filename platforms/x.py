@@ -39,7 +39,7 @@ from ecoute.platforms.base import (
     TransientError,
 )
 from ecoute.platforms.http import DEFAULT_TIMEOUT_S, RebasedSession
-from ecoute.platforms.ratelimit import RateLimits
+from ecoute.platforms.ratelimit import KeepsRateLimits, RateLimits
 from ecoute.platforms.tokens import TokenSource
 
 X_API = "https://api.twitter.com"
@@ -53,6 +53,12 @@ TWEET_FIELDS = [
     "entities",
 ]
 USER_FIELDS = ["username", "name", "public_metrics", "verified"]
+# Comments come with their authors (handle, name, followers, verified) in `includes`.
+WITH_AUTHORS = {
+    "tweet_fields": TWEET_FIELDS,
+    "user_fields": USER_FIELDS,
+    "expansions": ["author_id"],
+}
 MAX_QUERY = 512
 CONVERSATION_DAYS = 7  # recent search only reaches the last seven days
 
@@ -69,7 +75,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class XAdapter:
+class XAdapter(KeepsRateLimits):
     """Listens to and answers on one X account.
 
     `bearer_token` (app-only) reads; `user_token` (OAuth 2.0 user context of the brand
@@ -107,17 +113,6 @@ class XAdapter:
         client = tweepy.Client(return_type=dict, wait_on_rate_limit=False)
         client.session = RebasedSession(X_API, api_url, timeout=timeout)
         return client
-
-    # -- rate limits (RateAware) ------------------------------------------------------
-
-    def rate_limit_state(self) -> dict[str, Any]:
-        return self.limits.snapshot()
-
-    def restore_rate_limit_state(self, state: dict[str, Any]) -> None:
-        self.limits.restore(state)
-
-    def blocked_until(self, now: datetime) -> datetime | None:
-        return self.limits.blocked_until(now)
 
     # -- calling ------------------------------------------------------------------------
 
@@ -236,16 +231,7 @@ class XAdapter:
 
     def _fetch_mentions(self, state: dict[str, Any]) -> FetchResult:
         part = state.setdefault("mentions", {})
-        params: dict[str, Any] = {
-            "max_results": self.page_size,
-            "tweet_fields": TWEET_FIELDS,
-            "user_fields": USER_FIELDS,
-            "expansions": ["author_id"],
-        }
-        if part.get("since_id"):
-            params["since_id"] = part["since_id"]
-        if part.get("next_token"):
-            params["pagination_token"] = part["next_token"]
+        params = _page_params(part, self.page_size, "pagination_token", **WITH_AUTHORS)
         body = self._call(
             MENTIONS, False, self._reader.get_users_mentions, state["user_id"], **params
         )
@@ -258,14 +244,9 @@ class XAdapter:
 
     def _fetch_timeline(self, state: dict[str, Any]) -> FetchResult:
         part = state.setdefault("timeline", {})
-        params: dict[str, Any] = {
-            "max_results": self.page_size,
-            "tweet_fields": ["conversation_id", "created_at"],
-        }
-        if part.get("since_id"):
-            params["since_id"] = part["since_id"]
-        if part.get("next_token"):
-            params["pagination_token"] = part["next_token"]
+        params = _page_params(
+            part, self.page_size, "pagination_token", tweet_fields=["conversation_id", "created_at"]
+        )
         body = self._call(
             TIMELINE, False, self._reader.get_users_tweets, state["user_id"], **params
         )
@@ -323,16 +304,7 @@ class XAdapter:
         index = int(part.get("batch", 0))
         if index >= len(batches):
             return self._finish_search(state, part, [])
-        params: dict[str, Any] = {
-            "max_results": self.page_size,
-            "tweet_fields": TWEET_FIELDS,
-            "user_fields": USER_FIELDS,
-            "expansions": ["author_id"],
-        }
-        if part.get("since_id"):
-            params["since_id"] = part["since_id"]
-        if part.get("next_token"):
-            params["next_token"] = part["next_token"]
+        params = _page_params(part, self.page_size, "next_token", **WITH_AUTHORS)
         body = self._call(
             SEARCH, False, self._reader.search_recent_tweets, batches[index], **params
         )
@@ -472,6 +444,19 @@ def _forbidden(exc: tweepy.Forbidden, username: str, writer: bool) -> PlatformEr
         "Check the app's access level and the token's scopes (tweet.read, tweet.write, "
         "users.read, tweet.moderate.write)"
     )
+
+
+def _page_params(
+    part: dict[str, Any], page_size: int, token_param: str, **fields: Any
+) -> dict[str, Any]:
+    """One page's query: its size, the fields asked for, and where the saved cursor says
+    to resume (`token_param` is the name each endpoint gives its pagination token)."""
+    params: dict[str, Any] = {"max_results": page_size, **fields}
+    if part.get("since_id"):
+        params["since_id"] = part["since_id"]
+    if part.get("next_token"):
+        params[token_param] = part["next_token"]
+    return params
 
 
 def _copy(cursor: dict[str, Any]) -> dict[str, Any]:
