@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoute.core.audit import record
@@ -19,8 +18,8 @@ from ecoute.core.domain import Action, Category, CommentStatus, DraftStatus, Rol
 from ecoute.core.models import Classification, Comment, Draft, User, utcnow
 from ecoute.core.settings import Settings
 from ecoute.monitor.alerts import raise_alert
-from ecoute.responders.checks import Finding, check_draft
 from ecoute.responders.drafting import ClassificationView
+from ecoute.responders.editing import findings_for
 from ecoute.responders.flows import comment_view, drafter_for
 from ecoute.responders.review import NotAllowed, ReviewError, approve
 
@@ -51,66 +50,9 @@ def main_draft(comment: Comment) -> Draft | None:
     return None
 
 
-def thread_replies(session: Session, comment: Comment, *, exclude: int | None = None) -> list[str]:
-    """Our other replies in the same thread, so the checks can spot a repeated text."""
-    if not comment.thread_id:
-        return []
-    rows = session.scalars(
-        select(Draft.text)
-        .join(Comment, Comment.id == Draft.comment_id)
-        .where(Comment.platform == comment.platform, Comment.thread_id == comment.thread_id)
-        .where(Draft.action == Action.REPLY, Draft.text.is_not(None))
-        .where(Draft.status.in_((DraftStatus.APPROVED, DraftStatus.PUBLISHED)))
-        .where(Draft.id != (exclude or 0))
-        .order_by(Draft.id.desc())
-        .limit(20)
-    )
-    return [text for text in rows if text]
-
-
-def findings_for(session: Session, settings: Settings, draft: Draft, text: str) -> list[Finding]:
-    """The responder's checks on `text` as if it were this draft's text."""
-    comment = draft.comment
-    return check_draft(
-        text,
-        platform=comment.platform,
-        language=draft.language or settings.brand.default_language,
-        category=draft.category,
-        action=draft.action,
-        settings=settings,
-        thread_replies=thread_replies(session, comment, exclude=draft.id),
-    )
-
-
 def _require_pending(draft: Draft) -> None:
     if draft.status != DraftStatus.PENDING:
         raise CaseError(f"draft {draft.id} is {draft.status}, not pending; reload the page")
-
-
-def save_edit(session: Session, settings: Settings, draft: Draft, user: User, text: str) -> Draft:
-    """Keep a CM's wording (any role may edit; approving is a separate step)."""
-    _require_pending(draft)
-    if draft.action not in (Action.REPLY, Action.PRIVATE_REPLY):
-        raise CaseError("only replies have a text to edit")
-    text = text.strip()
-    if not text:
-        raise CaseError("a reply cannot be empty; reject the draft instead")
-    if text == draft.text:
-        return draft
-    before = {"text": draft.text, "edited_by_id": draft.edited_by_id}
-    draft.text = text
-    draft.edited_by_id = user.id
-    draft.findings = [f.as_dict() for f in findings_for(session, settings, draft, text)]
-    record(
-        session,
-        actor=user,
-        action="draft.edit",
-        entity_type="draft",
-        entity_id=draft.id,
-        before=before,
-        after={"text": text, "edited_by_id": user.id},
-    )
-    return draft
 
 
 def approve_draft(

@@ -12,18 +12,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoute.core.audit import record
-from ecoute.core.domain import DraftStatus
+from ecoute.core.domain import Action, DraftStatus
 from ecoute.core.models import Comment, Draft, User
 from ecoute.core.settings import Settings
 
 from .checks import Finding, check_draft
+from .review import ReviewError
 
 
-class EditError(Exception):
+class EditError(ReviewError):
     """The draft cannot be edited as asked; the message says what to do."""
 
 
-def _thread_replies(session: Session, draft: Draft) -> list[str]:
+def thread_replies(session: Session, draft: Draft) -> list[str]:
+    """The other replies drafted in the draft's thread (all but rejected ones), so that the
+    checks can spot a text that would repeat one of them."""
     comment = draft.comment
     if not comment.thread_id:
         return []
@@ -44,11 +47,8 @@ def _thread_replies(session: Session, draft: Draft) -> list[str]:
     ]
 
 
-def check_edit(*, session: Session, settings: Settings, draft_id: int, text: str) -> list[Finding]:
-    """The findings the edited text would have, without saving anything."""
-    draft = session.get(Draft, draft_id)
-    if draft is None:
-        raise EditError(f"draft {draft_id} does not exist; reload the queue")
+def findings_for(session: Session, settings: Settings, draft: Draft, text: str) -> list[Finding]:
+    """The checks on `text` as if it were this draft's text."""
     return check_draft(
         text,
         platform=draft.comment.platform,
@@ -56,22 +56,39 @@ def check_edit(*, session: Session, settings: Settings, draft_id: int, text: str
         category=draft.category,
         action=draft.action,
         settings=settings,
-        thread_replies=_thread_replies(session, draft),
+        thread_replies=thread_replies(session, draft),
     )
+
+
+def _draft(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise EditError(f"draft {draft_id} does not exist; reload the queue")
+    return draft
+
+
+def check_edit(*, session: Session, settings: Settings, draft_id: int, text: str) -> list[Finding]:
+    """The findings the edited text would have, without saving anything."""
+    return findings_for(session, settings, _draft(session, draft_id), text)
 
 
 def save_edit(
     *, session: Session, settings: Settings, draft_id: int, text: str, user: User
 ) -> Draft:
-    """Store a CM's edited text with its fresh findings; the draft stays pending."""
-    draft = session.get(Draft, draft_id)
-    if draft is None:
-        raise EditError(f"draft {draft_id} does not exist; reload the queue")
+    """Store a CM's edited text with its fresh findings; the draft stays pending (any role
+    may edit; approving is a separate step). Unchanged text changes nothing."""
+    draft = _draft(session, draft_id)
     if draft.status != DraftStatus.PENDING:
         raise EditError(f"draft {draft_id} is {draft.status}, not pending; reload the queue")
+    if draft.action not in (Action.REPLY, Action.PRIVATE_REPLY):
+        raise EditError("only replies have a text to edit")
     text = text.strip()
-    findings = check_edit(session=session, settings=settings, draft_id=draft_id, text=text)
-    before = {"text": draft.text, "findings": draft.findings}
+    if not text:
+        raise EditError("a reply cannot be empty; reject the draft instead")
+    if text == draft.text:
+        return draft
+    findings = findings_for(session, settings, draft, text)
+    before = {"text": draft.text, "edited_by_id": draft.edited_by_id}
     draft.text = text
     draft.findings = [finding.as_dict() for finding in findings]
     draft.edited_by_id = user.id
@@ -82,6 +99,6 @@ def save_edit(
         entity_type="draft",
         entity_id=draft.id,
         before=before,
-        after={"text": text, "findings": [f.name for f in findings]},
+        after={"text": text, "edited_by_id": user.id, "findings": [f.name for f in findings]},
     )
     return draft

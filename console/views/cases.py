@@ -26,6 +26,7 @@ from ecoute.console.views.common import (
     render,
 )
 from ecoute.core.models import Comment, Draft, User, utcnow
+from ecoute.responders.editing import findings_for, save_edit
 from ecoute.responders.followups import FollowUpError, record_satisfaction, resolve_case
 from ecoute.responders.length import limit_for, weighted_length
 from ecoute.responders.private_reply import (
@@ -99,7 +100,7 @@ def check(
     would say, while the CM can still change it."""
     draft = _draft(session, draft_id)
     settings = console_state(request).settings
-    findings = casework.findings_for(session, settings, draft, text)
+    findings = findings_for(session, settings, draft, text)
     platform = draft.comment.platform
     private = draft.action == "private_reply"
     return render(
@@ -124,7 +125,13 @@ def edit(
 ) -> RedirectResponse:
     draft = _draft(session, draft_id)
     try:
-        casework.save_edit(session, console_state(request).settings, draft, user, text)
+        save_edit(
+            session=session,
+            settings=console_state(request).settings,
+            draft_id=draft.id,
+            text=text,
+            user=user,
+        )
     except ReviewError as exc:
         raise _refused(exc) from None
     return _done(request, user, "saved", back)
