@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.console.app import ConsoleState, LoginRequired
 from ecoute.console.i18n import translator
+from ecoute.core.db import session_scope
 from ecoute.core.domain import Role
 from ecoute.core.models import User
 
@@ -31,15 +32,8 @@ def console_state(request: Request) -> ConsoleState:
 
 def db_session(request: Request) -> Iterator[Session]:
     """One database session per request, committed when the view returns normally."""
-    session = console_state(request).factory()
-    try:
+    with session_scope(console_state(request).factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(db_session)]
