@@ -7,9 +7,11 @@ reason; with ECOUTE_REQUIRE_ALL_PARTS=1 (set by CI) the same situation fails ins
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -20,6 +22,18 @@ from ecoute.core.settings import Settings, SourceSettings, example_config_path, 
 POSTGRES_URL = os.environ.get(
     "ECOUTE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll `condition` (a state another process changes) until it is truthy; fail after
+    `timeout` seconds naming `what` was awaited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def missing_part(reason: str) -> None:

@@ -7,8 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +21,10 @@ from ecoute.core.models import Classification, Comment, Draft
 from ecoute.core.settings import SourceSettings
 from ecoute.platforms.sandbox import Sandbox, demo_sources, prepare_demo, start_sandbox
 from ecoute.responders.review import approve
+from tests.conftest import wait_for
 
 PER_PLATFORM = 90
 DB_ENV = "ECOUTE_TEST_WORKERS_DATABASE_URL"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `condition` until it holds; fail after `timeout` seconds with `what`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def source_block(source: SourceSettings) -> str:
