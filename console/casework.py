@@ -18,9 +18,8 @@ from ecoute.core.domain import Action, Category, CommentStatus, DraftStatus, Rol
 from ecoute.core.models import Classification, Comment, Draft, User, utcnow
 from ecoute.core.settings import Settings
 from ecoute.monitor.alerts import raise_alert
-from ecoute.responders.drafting import ClassificationView
 from ecoute.responders.editing import findings_for
-from ecoute.responders.flows import comment_view, drafter_for
+from ecoute.responders.flows import classification_view, comment_view, drafter_for
 from ecoute.responders.review import NotAllowed, ReviewError, approve
 
 #: Categories whose comments are never hidden: moderation is not a way to make unhappy
@@ -164,12 +163,7 @@ def _redraft(
     drafter.refresh()  # an admin may have edited a template since the last draft
     outcome = drafter.draft(
         comment_view(comment),
-        ClassificationView(
-            category=classification.category,
-            language=comment.language,
-            flags=tuple(classification.flags or ()),
-            probabilities=classification.probabilities or {},
-        ),
+        classification_view(classification, comment.language),
     )
     decision = outcome.decision
     _supersede(draft, user, f"reclassified as {classification.category}")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ecoute.core.db import session_scope
 from ecoute.core.domain import Action, CommentStatus, DraftStatus
-from ecoute.core.models import Comment, Draft, IncidentComment, utcnow
+from ecoute.core.models import Classification, Comment, Draft, IncidentComment, utcnow
 from ecoute.core.settings import Settings
 
 from .drafting import ClassificationView, CommentView, Drafter
@@ -50,6 +50,16 @@ def comment_view(comment: Comment) -> CommentView:
         author_name=comment.author_name,
         thread_id=comment.thread_id,
         external_id=comment.external_id,
+    )
+
+
+def classification_view(classification: Classification, language: str | None) -> ClassificationView:
+    """What the drafter needs of a stored classification, in the comment's language."""
+    return ClassificationView(
+        category=classification.category,
+        language=language,
+        flags=tuple(classification.flags or ()),
+        probabilities=classification.probabilities or {},
     )
 
 
@@ -104,12 +114,7 @@ def draft_batch(session: Session, settings: Settings, batch_size: int) -> int:
         latest = comment.classifications[-1]
         outcome = drafter.draft(
             comment_view(comment),
-            ClassificationView(
-                category=latest.category,
-                language=comment.language,
-                flags=tuple(latest.flags or ()),
-                probabilities=latest.probabilities or {},
-            ),
+            classification_view(latest, comment.language),
             incidents=incidents,
             picker=picker,
         )
