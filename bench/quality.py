@@ -18,7 +18,8 @@ One table, then one JSON line with every figure. Rows:
 Peers, on the same rows: VADER (compound ≤ -0.05 → complaint / the task's negative class)
 and alt-profanity-check (profane → insult / the task's offensive class).
 
-Usage: ``python bench/quality.py [--datasets PATH] [--limit N]``.
+Usage: ``python bench/quality.py [--datasets PATH] [--limit N] [--model FILE]``; ``--model``
+evaluates another model file, e.g. one ``ecoute train`` built with ``backend = "ngrams+use"``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from ecoute.classifiers import CATEGORIES, CommentClassifier, Prediction, load_classifier
 from ecoute.classifiers.corpus import load_corpus
-from ecoute.classifiers.model import build_pipeline
+from ecoute.classifiers.embedding import remembering
+from ecoute.classifiers.model import ModelParams, build_pipeline
 from ecoute.core.domain import Category, Flag
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,8 +116,10 @@ def offensive_prediction(predictions: Sequence[Prediction]) -> list[bool]:
     ]
 
 
-def paper_protocol(texts: list[str], truth: list[bool], *, own_corpus: bool) -> float:
-    """10-fold CV of our pipeline trained on ``complaints.csv`` (binary), macro-F1."""
+def paper_protocol(
+    texts: list[str], truth: list[bool], *, own_corpus: bool, params: ModelParams | None = None
+) -> float:
+    """10-fold CV of our pipeline (``params``: the model's) on ``complaints.csv``, macro-F1."""
     extra_texts: list[str] = []
     extra_labels: list[str] = []
     if own_corpus:
@@ -126,15 +130,20 @@ def paper_protocol(texts: list[str], truth: list[bool], *, own_corpus: bool) -> 
     predicted = np.empty(len(y), dtype=object)
     folds = StratifiedKFold(n_splits=10, shuffle=True, random_state=7)
     for train, test in folds.split(texts, y):
-        model = build_pipeline()
+        model = build_pipeline(params)
         model.fit([texts[i] for i in train] + extra_texts, list(y[train]) + extra_labels)
         predicted[test] = model.predict([texts[i] for i in test])
     return binary_f1(list(y == "complaint"), list(predicted == "complaint"))
 
 
 # -- the run --------------------------------------------------------------------------------
-def run(datasets: Path, limit: int | None, echo: Callable[[str], None] = print) -> dict:
-    classifier: CommentClassifier = load_classifier()
+def run(
+    datasets: Path,
+    limit: int | None,
+    echo: Callable[[str], None] = print,
+    model: Path | None = None,
+) -> dict:
+    classifier: CommentClassifier = load_classifier(model)
     peers = Peers()
     results: dict[str, object] = {"model_version": classifier.version}
     table: list[tuple[str, str, str, str, str]] = []
@@ -190,8 +199,13 @@ def run(datasets: Path, limit: int | None, echo: Callable[[str], None] = print) 
         prof = binary_f1(truth, [v == INSULT for v in peers.profanity(texts)])
         row("complaints", "zero-shot macro-F1", ours, vader, prof)
         started = time.perf_counter()
-        in_domain = paper_protocol(texts, truth, own_corpus=False)
-        with_corpus = paper_protocol(texts, truth, own_corpus=True)
+        with remembering():
+            in_domain = paper_protocol(
+                texts, truth, own_corpus=False, params=classifier.params
+            )
+            with_corpus = paper_protocol(
+                texts, truth, own_corpus=True, params=classifier.params
+            )
         row("complaints", "10-fold CV macro-F1", in_domain, None, None)
         row("complaints", "10-fold CV + own corpus", with_corpus, None, None)
         results["complaints"] = {
@@ -303,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--limit", type=int, default=None, help="rows per file (quick runs)")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="a model file (default: the shipped model)"
+    )
     args = parser.parse_args(argv)
     if not args.datasets.is_dir():
         print(
@@ -311,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(json.dumps({"skipped": True, "reason": f"{args.datasets} not found"}))
         return 0
-    results = run(args.datasets, args.limit)
+    results = run(args.datasets, args.limit, model=args.model)
     print(json.dumps(_compact(results), ensure_ascii=False))
     return 0
 

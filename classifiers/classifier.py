@@ -39,6 +39,7 @@ FORMAT = 1
 #: The only non-standard types a model file may reference; anything else refuses to load.
 TRUSTED_TYPES = (
     "ecoute.classifiers.normalise.normalise_many",
+    "ecoute.classifiers.embedding.embed_many",
     "builtins.slice",
     "numpy.float32",
     "sklearn.calibration._CalibratedClassifier",
@@ -171,7 +172,7 @@ class CommentClassifier:
             features = self.pipeline.named_steps["features"].transform(normalised)
             proba = self.pipeline.named_steps["model"].predict_proba(features)
         categories = self.decide(proba)
-        languages = detect_languages(texts)
+        languages = detect_languages(texts, normalised)
         flags = detect_flags_many(texts, normalised)
         names = [str(c) for c in self.classes_]
         out = []

@@ -8,3 +8,7 @@ class ClassifierInputError(Exception):
 
     The message is one line naming the file and the fix; the command line prints it as is.
     """
+
+
+class EmbeddingUnavailable(Exception):
+    """The ``ngrams+use`` backend was chosen but its sentence encoder is not installed."""

@@ -26,9 +26,10 @@ from .normalise import strip_accents
 LANGUAGES: tuple[str, ...] = ("fr", "en", "es", "de", "it", "pt", "nl", "ar")
 UNDETERMINED = "und"
 MIN_CONFIDENCE = 0.6
-SURE_LEAD = 3
+SURE_LEAD = 2
 
 _TOKEN = re.compile(r"[a-z']+")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
 
 
 def _wordset(block: str) -> frozenset[str]:
@@ -106,9 +107,12 @@ def warm_up_in_background() -> threading.Thread:
     return thread
 
 
-def _hint(text: str) -> tuple[str | None, int]:
-    """The language the frequent-word lists point to, and by how many words it leads."""
-    words = _TOKEN.findall(strip_accents(text.lower()))
+def _hint(folded: str) -> tuple[str | None, int]:
+    """The language the frequent-word lists point to, and by how many words it leads.
+
+    ``folded`` is the text in lower case without accents (what ``normalise`` produces).
+    """
+    words = _TOKEN.findall(folded)
     fr = sum(w in _FR_HINTS for w in words)
     en = sum(w in _EN_HINTS for w in words)
     if fr > en:
@@ -118,19 +122,20 @@ def _hint(text: str) -> tuple[str | None, int]:
     return None, 0
 
 
-def detect_language(text: str) -> str:
+def detect_language(text: str, folded: str | None = None) -> str:
     """Return an ISO 639-1 code, or ``und`` when the text gives no reliable clue.
 
     Short texts (under 20 letters) trust a list of frequent fr/en words first, because
     character statistics on four letters are noise; so do texts where those words lead by
     ``SURE_LEAD`` or more (most French and English comments), which also keeps the batch
     path fast. Longer texts use py3langid; when it is
-    unsure between French and English the word list breaks the tie.
+    unsure between French and English the word list breaks the tie. ``folded`` is the
+    text already in lower case without accents, when the caller has it.
     """
-    letters = sum(c.isalpha() for c in text)
+    letters = len(_NOT_LETTERS.sub("", text))
     if letters == 0:
         return UNDETERMINED
-    hint, lead = _hint(text)
+    hint, lead = _hint(folded if folded is not None else strip_accents(text.lower()))
     if hint and (letters < 20 or lead >= SURE_LEAD):
         return hint
     lang, confidence = _get_identifier().classify(text)
@@ -141,6 +146,8 @@ def detect_language(text: str) -> str:
     return UNDETERMINED
 
 
-def detect_languages(texts: Sequence[str]) -> list[str]:
-    """Batch form of :func:`detect_language`."""
-    return [detect_language(t) for t in texts]
+def detect_languages(texts: Sequence[str], folded: Sequence[str] | None = None) -> list[str]:
+    """Batch form of :func:`detect_language`; ``folded`` as there, one per text."""
+    if folded is None:
+        return [detect_language(t) for t in texts]
+    return [detect_language(t, f) for t, f in zip(texts, folded, strict=True)]

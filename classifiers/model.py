@@ -4,7 +4,7 @@ One ``Pipeline`` object, so that it can be fitted, cross-validated, saved and lo
 unit (scikit-learn's estimator contract). Its steps:
 
 1. ``normalise`` — :func:`normalise_many`, the same canonical text the flags read;
-2. ``features`` — hashed word uni/bi-grams (what is said) next to character 2–5-grams inside word
+2. ``features`` — hashed word uni/bi-grams (what is said) next to character 3–5-grams inside word
    boundaries (robust to typos, elongations, ``pk``/``pourquoi``, Québec and SMS spellings,
    and to the mixed French/English of real comments);
 3. ``model`` — a multinomial logistic regression with balanced class weights, whose
@@ -28,7 +28,13 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
+from .embedding import NAME as EMBEDDING_NAME
+from .embedding import embed_many
 from .normalise import normalise_many
+
+#: Feature backends: n-grams alone (the default: fast, no extra package), or n-grams next to
+#: the multilingual sentence encoder of :mod:`.embedding`.
+EMBEDDINGS = ("none", EMBEDDING_NAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,18 +42,22 @@ class ModelParams:
     """Hyper-parameters of the pipeline; part of the model version hash."""
 
     word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (2, 5)
+    char_ngrams: tuple[int, int] = (3, 5)
     word_buckets: int = 2**16
     char_buckets: int = 2**17
     #: ``"svm"``: a linear SVM with sigmoid calibration on internal folds; ``"logreg"``: a
     #: multinomial logistic regression, whose probabilities need no extra calibration.
     classifier: str = "logreg"
     svm_c: float = 0.3
-    logreg_c: float = 30.0
+    logreg_c: float = 2.0
     logreg_tol: float = 1e-3
     calibration_folds: int = 3
+    #: ``"none"`` or ``"use-m3"`` (see :mod:`.embedding`), and the weight of those dense
+    #: features against the TF-IDF n-grams (both are unit-length vectors).
+    embedding: str = "none"
+    embedding_weight: float = 2.0
     # The decision rule: a complaint probability at or above this wins over the argmax.
-    complaint_threshold: float = 0.4
+    complaint_threshold: float = 0.2
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -77,6 +87,8 @@ def _hashed_tfidf(buckets: int, **vectorizer: object) -> Pipeline:
 def build_pipeline(params: ModelParams | None = None) -> Pipeline:
     """Return an unfitted pipeline for ``params`` (defaults when ``None``)."""
     p = params or ModelParams()
+    if p.embedding not in EMBEDDINGS:
+        raise ValueError(f"unknown embedding {p.embedding!r}; expected one of {EMBEDDINGS}")
     words = _hashed_tfidf(
         p.word_buckets,
         analyzer="word",
@@ -93,10 +105,15 @@ def build_pipeline(params: ModelParams | None = None) -> Pipeline:
         model = CalibratedClassifierCV(
             svm, method="sigmoid", cv=p.calibration_folds, n_jobs=1, ensemble=False
         )
+    branches: list[tuple[str, object]] = [("words", words), ("chars", chars)]
+    weights = None
+    if p.embedding == EMBEDDING_NAME:
+        branches.append(("embedding", FunctionTransformer(embed_many, validate=False)))
+        weights = {"embedding": p.embedding_weight}
     return Pipeline(
         [
             ("normalise", FunctionTransformer(normalise_many, validate=False)),
-            ("features", FeatureUnion([("words", words), ("chars", chars)], n_jobs=1)),
+            ("features", FeatureUnion(branches, n_jobs=1, transformer_weights=weights)),
             ("model", model),
         ]
     )

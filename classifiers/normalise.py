@@ -36,6 +36,10 @@ _SHOUT = re.compile(r"\b[A-ZÀ-Ý]{3,}\b")
 _ELONGATION = re.compile(r"(\w)\1{2,}")
 _PUNCT_RUN = re.compile(r"([!?.])\1+")
 _SPACES = re.compile(r"\s+")
+# The combining-mark blocks (what NFD splits off accented letters) and variation selectors.
+_COMBINING = re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f]"
+)
 # Emoji and pictographs: the supplementary planes plus the common symbol blocks.
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2764\ufe0f]")
 
@@ -56,8 +60,9 @@ def _emoji_token(match: re.Match[str]) -> str:
 
 def strip_accents(text: str) -> str:
     """Remove diacritics (``é`` → ``e``) but keep the base letters and emoji."""
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFD", text))
 
 
 def normalise(text: str) -> str:

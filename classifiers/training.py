@@ -23,6 +23,7 @@ from ecoute.core.domain import Category
 
 from .classifier import CATEGORIES, CommentClassifier
 from .corpus import load_corpus
+from .embedding import remembering
 from .model import ModelParams
 
 log = logging.getLogger(__name__)
@@ -111,14 +112,14 @@ def train_classifier(
     texts, labels = list(by_text), list(by_text.values())
 
     macro, per_class = None, {}
-    if cv_folds:
-        own_texts = [e.text for e in corpus]
-        own_labels = [str(e.label) for e in corpus]
-        macro, per_class = cross_validate(own_texts, own_labels, params, cv_folds, progress)
-        _say(progress, f"cross-validated macro-F1 on the own corpus: {macro:.3f}")
-
-    _say(progress, "fitting the final model")
-    model = CommentClassifier(params).fit(texts, labels)
+    with remembering():
+        if cv_folds:
+            own_texts = [e.text for e in corpus]
+            own_labels = [str(e.label) for e in corpus]
+            macro, per_class = cross_validate(own_texts, own_labels, params, cv_folds, progress)
+            _say(progress, f"cross-validated macro-F1 on the own corpus: {macro:.3f}")
+        _say(progress, "fitting the final model")
+        model = CommentClassifier(params).fit(texts, labels)
     model.save(out)
     seconds = time.perf_counter() - started
     _say(progress, f"saved model {model.version} to {out} in {seconds:.1f}s")

@@ -120,7 +120,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     """Retrain the classifier on the project's corpus plus this team's corrections."""
     from ecoute.classifiers import train_classifier
-    from ecoute.console.service import model_path, open_database
+    from ecoute.console.service import model_params, model_path, open_database
     from ecoute.console.setup import corrections
 
     settings = _settings(args)
@@ -128,7 +128,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     extra = corrections(factory)
     out = model_path(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
-    report = train_classifier(extra, out=out, progress=lambda message: print(message, flush=True))
+    report = train_classifier(
+        extra,
+        out=out,
+        progress=lambda message: print(message, flush=True),
+        params=model_params(settings),
+    )
     print(f"model {report.version} saved to {out} ({len(extra)} corrections included)")
     return 0
 
@@ -281,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _user_errors() -> tuple[type[Exception], ...]:
     from ecoute.classifiers import ClassifierInputError
+    from ecoute.classifiers.errors import EmbeddingUnavailable
     from ecoute.console.accounts import AccountError
     from ecoute.core.db import DatabaseError
     from ecoute.platforms.registry import AdapterUnavailable
@@ -291,6 +297,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
         UsageError,
         DatabaseError,
         ClassifierInputError,
+        EmbeddingUnavailable,
         AccountError,
         AdapterUnavailable,
         FeedError,

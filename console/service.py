@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecoute.classifiers import CommentClassifier, load_classifier, train_classifier
+from ecoute.classifiers.model import ModelParams
 from ecoute.console.app import create_app
 from ecoute.console.jobs import JOB_EVENTS, job_listener
 from ecoute.console.setup import corrections, corrections_since
@@ -111,6 +112,11 @@ def sync_sources(session: Session, sources: list[SourceSettings]) -> dict[str, i
 def model_path(settings: Settings) -> Path:
     """Where `ecoute train` keeps the model retrained with this team's corrections."""
     return settings.data_path / "models" / "classifier.skops"
+
+
+def model_params(settings: Settings) -> ModelParams:
+    """The pipeline parameters a retraining uses: the defaults, with the configured backend."""
+    return ModelParams(embedding=settings.classifier.embedding)
 
 
 def load_team_classifier(settings: Settings) -> CommentClassifier:
@@ -260,7 +266,7 @@ class Service:
         if not extra or (since is not None and not corrections_since(self.factory, since)):
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
-        report = train_classifier(extra, out=path)
+        report = train_classifier(extra, out=path, params=model_params(self.settings))
         self.classifier = load_classifier(path)
         log.info("classifier_retrained", version=report.version, corrections=len(extra))
         return True

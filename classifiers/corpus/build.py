@@ -10,6 +10,7 @@ meaning, so they never change the label.
 from __future__ import annotations
 
 import argparse
+import csv
 import random
 import re
 from collections.abc import Callable
@@ -26,6 +27,12 @@ from . import fr_voices as FR_VOICES
 from .noise import roughen
 
 SEED = 20261122
+#: Whole comments written one by one for the project, a CSV (``label,lang,text``) per
+#: slice of the inbox (travel, services, general chatter, hard pairs, short replies...).
+WRITTEN_DIR = Path(__file__).resolve().parent / "written"
+#: How many roughened copies (typos, SMS spellings, no accents...) of a written comment to
+#: add next to it, at most; drawn at random per comment.
+WRITTEN_VARIANTS = (0, 0, 1)
 
 #: How many distinct comments to compose per language and category.
 TARGETS: dict[str, dict[Category, int]] = {
@@ -272,6 +279,10 @@ def compose(seed: int = SEED) -> list[Example]:
                 text = _decorate(text, lang, category, mod, rng)
                 text = roughen(text, lang, rng)
                 made += add(lang, category, text)
+    for lang, category, text in read_written():
+        add(lang, category, text)
+        for _ in range(rng.choice(WRITTEN_VARIANTS)):
+            add(lang, category, roughen(text, lang, rng, 0.6))
     for lang in ("fr", "en"):
         for (first, second), (label, count) in MIXES.items():
             a = [e.text for e in examples if e.lang == lang and e.label == first]
@@ -280,6 +291,22 @@ def compose(seed: int = SEED) -> list[Example]:
                 add(lang, label, _join(rng.choice(a), rng.choice(b), rng))
     rng.shuffle(examples)
     return examples
+
+
+def read_written(folder: Path = WRITTEN_DIR) -> list[tuple[str, Category, str]]:
+    """The whole written comments, file by file in name order; a bad label is an error."""
+    out: list[tuple[str, Category, str]] = []
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            for line, row in enumerate(csv.DictReader(fh), start=2):
+                text, lang = (row.get("text") or "").strip(), row.get("lang")
+                if not text or lang not in TARGETS:
+                    raise ValueError(f"{path.name}:{line}: needs a text and lang fr or en")
+                label = row.get("label")
+                if label not in {str(c) for c in Category}:
+                    raise ValueError(f"{path.name}:{line}: unknown label {label!r}")
+                out.append((lang, Category(label), text))
+    return out
 
 
 def _join(a: str, b: str, rng: random.Random) -> str:

