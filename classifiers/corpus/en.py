@@ -211,7 +211,7 @@ SERVICE_QUESTION = [
     "What documents do I need to {howto}?",
     "I'm moving to {city}, how do I {howto}?",
     "Can someone tell me how to {howto}? thanks",
-    "sent you a DM with my confirmation number",
+    "booking reference is in your DMs now",
     "I just DM'd you my booking details",
     "DM sent",
     "Just followed, can you DM me?",
