@@ -76,7 +76,8 @@ def normalise(text: str) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFC", str(text))
-    text = _URL.sub(URL_TOKEN, text)
+    if "/" in text or "www." in text.lower():  # every URL the pattern knows has one of these
+        text = _URL.sub(URL_TOKEN, text)
     text = _MENTION.sub(USER_TOKEN, text)
     text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
     if _SHOUT.search(text):
