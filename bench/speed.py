@@ -42,15 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     from ecoute.classifiers import load_classifier
     from ecoute.classifiers.corpus import load_corpus
-    from ecoute.classifiers.embedding import embed_many
     from ecoute.classifiers.language import _get_identifier
 
     import_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    classifier = load_classifier(args.model)
-    if classifier.params.embedding != "none":
-        embed_many(["warm up"])  # the sentence encoder is part of this model
+    classifier = load_classifier(args.model)  # with the sentence encoder, if the model has it
     load_s = time.perf_counter() - started
     started = time.perf_counter()
     _get_identifier()  # the language model; loads in the background in real use

