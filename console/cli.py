@@ -10,6 +10,7 @@ import argparse
 import os
 import shutil
 import sys
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -105,15 +106,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify each row of a CSV or JSONL file."""
-    from ecoute.classifiers import classify_file
+    from ecoute.classifiers import classify_file, load_classifier
 
+    classifier = None
+    if args.model:
+        model = Path(args.model)
+        if not model.is_file():
+            raise UsageError(f"{model}: no such model file")
+        try:
+            classifier = load_classifier(model)
+        except (ValueError, zipfile.BadZipFile) as exc:
+            raise UsageError(f"{model}: not an Écoute model file ({exc})") from None
     report = classify_file(
         Path(args.file),
         Path(args.out) if args.out else None,
         text_column=args.text_column,
         id_column=args.id_column,
+        classifier=classifier,
     )
     _report_rows(report)
+    print(f"model {report.model_version}", file=sys.stderr)
     return 0
 
 
@@ -260,6 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--out", metavar="OUT", help="output CSV (default: standard output)")
     classify.add_argument("--text-column", default="text", help="column holding the comment")
     classify.add_argument("--id-column", default="id", help="column holding the comment's id")
+    classify.add_argument(
+        "--model",
+        metavar="FILE",
+        help="model file (default: the shipped model; `ecoute train` writes the team's "
+        "to DATA_DIR/models/classifier.skops)",
+    )
 
     train = add(
         "train", cmd_train, "retrain the classifier on the corpus and the team's reclassifications"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,23 @@ def test_classify_missing_column_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("ecoute: error: ")
     assert "text" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_classify_with_another_model_file(tmp_path: Path) -> None:
+    from ecoute.classifiers import DEFAULT_MODEL_PATH, CommentClassifier
+
+    model = tmp_path / "team.skops"
+    shutil.copyfile(DEFAULT_MODEL_PATH, model)
+    source = tmp_path / "comments.csv"
+    source.write_text("id,text\n1,merci pour votre aide !\n", encoding="utf-8")
+    result = ecoute("classify", str(source), "--model", str(model))
+    assert result.returncode == 0, result.stderr
+    assert f"model {CommentClassifier.load(model).version}" in result.stderr
+    assert result.stdout.splitlines()[1].startswith("1,general_opinion,")
+
+    garbage = tmp_path / "garbage.skops"
+    garbage.write_text("not a model", encoding="utf-8")
+    for path, message in ((tmp_path / "none.skops", "no such model file"), (garbage, "not an")):
+        result = ecoute("classify", str(source), "--model", str(path))
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"ecoute: error: {path}: {message}")
