@@ -1,4 +1,5 @@
-"""Compose the project's corpus from the hand-written pieces in :mod:`.fr` and :mod:`.en`.
+"""Compose the project's corpus from the hand-written pieces in :mod:`.fr` and :mod:`.en`
+and the whole comments written one by one in ``written/*.csv``.
 
 Run ``python -m ecoute.classifiers.corpus.build`` to rewrite ``classifiers/data/corpus.csv``.
 The output is deterministic (one seed), deduplicated, and every row's label follows from
@@ -298,7 +299,9 @@ def read_written(folder: Path = WRITTEN_DIR) -> list[tuple[str, Category, str]]:
     out: list[tuple[str, Category, str]] = []
     for path in sorted(folder.glob("*.csv")):
         with path.open(encoding="utf-8", newline="") as fh:
-            for line, row in enumerate(csv.DictReader(fh), start=2):
+            reader = csv.DictReader(fh)
+            for row in reader:
+                line = reader.line_num  # the file's line, even after a quoted line break
                 text, lang = (row.get("text") or "").strip(), row.get("lang")
                 if not text or lang not in TARGETS:
                     raise ValueError(f"{path.name}:{line}: needs a text and lang fr or en")
