@@ -297,6 +297,7 @@ def compose(seed: int = SEED) -> list[Example]:
 def read_written(folder: Path = WRITTEN_DIR) -> list[tuple[str, Category, str]]:
     """The whole written comments, file by file in name order; a bad label is an error."""
     out: list[tuple[str, Category, str]] = []
+    labels = {str(c) for c in Category}
     for path in sorted(folder.glob("*.csv")):
         with path.open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
@@ -306,7 +307,7 @@ def read_written(folder: Path = WRITTEN_DIR) -> list[tuple[str, Category, str]]:
                 if not text or lang not in TARGETS:
                     raise ValueError(f"{path.name}:{line}: needs a text and lang fr or en")
                 label = row.get("label")
-                if label not in {str(c) for c in Category}:
+                if label not in labels:
                     raise ValueError(f"{path.name}:{line}: unknown label {label!r}")
                 out.append((lang, Category(label), text))
     return out

