@@ -4,8 +4,8 @@ It behaves like a scikit-learn estimator (``fit`` / ``predict`` / ``predict_prob
 ``classes_``) so that it can be evaluated with the usual tools, and adds what the rest of
 Écoute needs: ``classify`` (category, confidence, all probabilities, language, flags, for a
 batch), a model ``version`` that is stored next to each classification, and safe
-persistence with skops (a pickle can run arbitrary code when loaded; a skops file cannot
-unless its types are explicitly trusted, and we trust only our own, listed below).
+persistence (:mod:`.model_file`: numbers and settings only, never a pickle, which can run
+arbitrary code when loaded).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from ecoute.core.domain import Category, Flag
 
 from .flags import detect_flags_many
 from .language import detect_languages
-from .model import ESTIMATOR_TYPES, ModelParams, build_pipeline, slim
+from .model import ModelParams, build_pipeline, slim
+from .model_file import ModelFile, load_model, save_model
 from .normalise import normalise_many
 
 #: Order of the probability columns, fixed so that stored figures stay comparable.
@@ -35,45 +36,6 @@ CATEGORIES: tuple[Category, ...] = (
     Category.GENERAL_OPINION,
     Category.INSULT,
 )
-FORMAT = 1
-#: The only non-standard types a model file may reference; anything else refuses to load.
-TRUSTED_TYPES = (
-    "ecoute.classifiers.normalise.normalise_many",
-    "ecoute.classifiers.embedding.embed_many",
-    "builtins.slice",
-    "numpy.float32",
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-)
-
-
-def _skops_io():  # -> the skops.io module
-    """Import ``skops.io`` without importing every scikit-learn estimator.
-
-    When imported, skops builds its default list of trusted types from
-    ``sklearn.utils.all_estimators()``, which imports all of scikit-learn (2-3 s, tens of
-    MB). Our files only ever hold the estimators of :mod:`.model`, so for that one import
-    the discovery function is given exactly those; each is still checked on load. If skops
-    was already imported by someone else, nothing changes.
-    """
-    import sys
-
-    if "skops.io" in sys.modules:
-        return sys.modules["skops.io"]
-    import sklearn.utils
-
-    original = sklearn.utils.all_estimators
-
-    def ours(type_filter: object = None) -> list[tuple[str, type]]:
-        return [(cls.__name__, cls) for cls in ESTIMATOR_TYPES]
-
-    sklearn.utils.all_estimators = ours
-    try:
-        import skops.io as sio
-    finally:
-        sklearn.utils.all_estimators = original
-    return sio
-
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
@@ -192,40 +154,17 @@ class CommentClassifier:
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write the model as a skops file (never pickle)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        state = {
-            "format": FORMAT,
-            "version": self.version,
-            "params": json.dumps(self.params.as_dict()),
-            "complaint_threshold": float(self.complaint_threshold),
-            "pipeline": self.pipeline,
-        }
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        _skops_io().dump(state, tmp, compression=8)  # zipfile.ZIP_DEFLATED
-        tmp.replace(path)
-        return path
+        """Write the model file (see :mod:`.model_file`); the old file is replaced atomically."""
+        meta = ModelFile(self.version, self.params, float(self.complaint_threshold))
+        return save_model(Path(path), self.pipeline, meta)
 
     @classmethod
     def load(cls, path: str | Path) -> CommentClassifier:
-        """Load a skops file written by :meth:`save`, refusing any unexpected type."""
-        path = Path(path)
-        sio = _skops_io()
-        untrusted = sio.get_untrusted_types(file=path)
-        unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-        if unexpected:
-            raise ValueError(f"{path}: refusing to load untrusted types {unexpected}")
-        state = sio.load(path, trusted=untrusted)
-        if state.get("format") != FORMAT:
-            raise ValueError(f"{path}: unknown model format {state.get('format')!r}; retrain")
-        raw = json.loads(state["params"])
-        params = ModelParams(
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
-        )
+        """Load a file written by :meth:`save`; a bad file raises ``ModelFileError``."""
+        pipeline, meta = load_model(Path(path))
         return cls(
-            params,
-            pipeline=state["pipeline"],
-            version=state["version"],
-            complaint_threshold=state["complaint_threshold"],
+            meta.params,
+            pipeline=pipeline,
+            version=meta.version,
+            complaint_threshold=meta.complaint_threshold,
         )

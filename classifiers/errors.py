@@ -12,3 +12,10 @@ class ClassifierInputError(Exception):
 
 class EmbeddingUnavailable(Exception):
     """The ``ngrams+use`` backend was chosen but its sentence encoder is not installed."""
+
+
+class ModelFileError(Exception):
+    """A model file is missing, is not an Écoute model, or does not match its settings.
+
+    The message names the file and, where it helps, the fix (retrain with ``ecoute train``).
+    """

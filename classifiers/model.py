@@ -8,9 +8,8 @@ unit (scikit-learn's estimator contract). Its steps:
    boundaries (robust to typos, elongations, ``pk``/``pourquoi``, Québec and SMS spellings,
    and to the mixed French/English of real comments);
 3. ``model`` — a multinomial logistic regression with balanced class weights, whose
-   probabilities are usable as they come (``classifier="svm"`` swaps in a linear SVM
-   calibrated with sigmoid scaling on internal folds). The "when in doubt, it is a
-   complaint" rule lives on top of these probabilities, in :mod:`.classifier`.
+   probabilities are usable as they come. The "when in doubt, it is a complaint" rule
+   lives on top of these probabilities, in :mod:`.classifier`.
 
 A linear model on sparse n-grams is the right size here: it trains in seconds on one core,
 classifies thousands of comments per second and its artifact weighs a few MB.
@@ -21,15 +20,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.svm import LinearSVC
 
 from .embedding import NAME as EMBEDDING_NAME
 from .embedding import embed_many
+from .features import WordwiseCharHasher
 from .normalise import normalise_many
 
 #: Feature backends: n-grams alone (the default: fast, no extra package), or n-grams next to
@@ -45,13 +43,8 @@ class ModelParams:
     char_ngrams: tuple[int, int] = (3, 5)
     word_buckets: int = 2**16
     char_buckets: int = 2**17
-    #: ``"svm"``: a linear SVM with sigmoid calibration on internal folds; ``"logreg"``: a
-    #: multinomial logistic regression, whose probabilities need no extra calibration.
-    classifier: str = "logreg"
-    svm_c: float = 0.3
     logreg_c: float = 2.0
     logreg_tol: float = 1e-3
-    calibration_folds: int = 3
     #: ``"none"`` or ``"use-m3"`` (see :mod:`.embedding`), and the weight of those dense
     #: features against the TF-IDF n-grams (both are unit-length vectors).
     embedding: str = "none"
@@ -63,24 +56,17 @@ class ModelParams:
         return asdict(self)
 
 
-#: Every estimator class a fitted pipeline from :func:`build_pipeline` can contain; the
-#: model file may reference these and nothing else from scikit-learn.
-ESTIMATOR_TYPES: tuple[type, ...] = (
-    Pipeline, FeatureUnion, FunctionTransformer, HashingVectorizer, TfidfTransformer,
-    CalibratedClassifierCV, LinearSVC, LogisticRegression,
-)
+#: Word tokens: words with their apostrophes, and each punctuation mark or emoji on its own,
+#: so that "?!", "..." and "😡" count as what they are.
+TOKEN_PATTERN = r"(?u)[\w']+|[?!]|[^\w\s]"
 
 
-def _hashed_tfidf(buckets: int, **vectorizer: object) -> Pipeline:
+def _tfidf(hasher: object) -> Pipeline:
     """Hashed n-grams + TF-IDF weights.
 
     Hashing instead of a vocabulary keeps the artifact free of a dictionary of a hundred
     thousand n-gram strings, which is what makes a model file slow to load and large.
     """
-    hasher = HashingVectorizer(
-        n_features=buckets, alternate_sign=False, norm=None, lowercase=False,
-        dtype=np.float32, **vectorizer,
-    )
     return Pipeline([("hash", hasher), ("tfidf", TfidfTransformer(sublinear_tf=True))])
 
 
@@ -89,22 +75,17 @@ def build_pipeline(params: ModelParams | None = None) -> Pipeline:
     p = params or ModelParams()
     if p.embedding not in EMBEDDINGS:
         raise ValueError(f"unknown embedding {p.embedding!r}; expected one of {EMBEDDINGS}")
-    words = _hashed_tfidf(
-        p.word_buckets,
-        analyzer="word",
-        token_pattern=r"(?u)[\w']+|[?!]|[^\w\s]",
-        ngram_range=p.word_ngrams,
+    words = _tfidf(
+        HashingVectorizer(
+            analyzer="word", token_pattern=TOKEN_PATTERN, ngram_range=p.word_ngrams,
+            n_features=p.word_buckets, alternate_sign=False, norm=None, lowercase=False,
+            dtype=np.float32,
+        )
     )
-    chars = _hashed_tfidf(p.char_buckets, analyzer="char_wb", ngram_range=p.char_ngrams)
-    if p.classifier == "logreg":
-        model = LogisticRegression(
-            C=p.logreg_c, class_weight="balanced", max_iter=300, tol=p.logreg_tol
-        )
-    else:
-        svm = LinearSVC(C=p.svm_c, class_weight="balanced", max_iter=5000)
-        model = CalibratedClassifierCV(
-            svm, method="sigmoid", cv=p.calibration_folds, n_jobs=1, ensemble=False
-        )
+    chars = _tfidf(WordwiseCharHasher(p.char_buckets, p.char_ngrams))
+    model = LogisticRegression(
+        C=p.logreg_c, class_weight="balanced", max_iter=300, tol=p.logreg_tol
+    )
     branches: list[tuple[str, object]] = [("words", words), ("chars", chars)]
     weights = None
     if p.embedding == EMBEDDING_NAME:
@@ -126,10 +107,8 @@ def slim(pipeline: Pipeline) -> Pipeline:
     keeps seven significant digits).
     """
     model = pipeline.named_steps["model"]
-    linear = [c.estimator for c in getattr(model, "calibrated_classifiers_", [])] or [model]
-    for estimator in linear:
-        # Column-major, so that ``coef_.T`` in the sparse product is already contiguous:
-        # otherwise SciPy copies the whole (features x classes) matrix on every call.
-        estimator.coef_ = np.asfortranarray(estimator.coef_, dtype=np.float32)
-        estimator.intercept_ = estimator.intercept_.astype(np.float32)
+    # Column-major, so that ``coef_.T`` in the sparse product is already contiguous:
+    # otherwise SciPy copies the whole (features x classes) matrix on every call.
+    model.coef_ = np.asfortranarray(model.coef_, dtype=np.float32)
+    model.intercept_ = model.intercept_.astype(np.float32)
     return pipeline

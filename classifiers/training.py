@@ -29,7 +29,7 @@ from .model import ModelParams
 log = logging.getLogger(__name__)
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_MODEL_PATH = MODELS_DIR / "comment_classifier.skops"
+DEFAULT_MODEL_PATH = MODELS_DIR / "comment_classifier.zip"
 
 Progress = Callable[[str], None]
 

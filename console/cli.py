@@ -10,7 +10,6 @@ import argparse
 import os
 import shutil
 import sys
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -107,6 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify each row of a CSV or JSONL file."""
     from ecoute.classifiers import classify_file, load_classifier
+    from ecoute.classifiers.errors import ModelFileError
 
     classifier = None
     if args.model:
@@ -115,8 +115,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
             raise UsageError(f"{model}: no such model file")
         try:
             classifier = load_classifier(model)
-        except (ValueError, zipfile.BadZipFile) as exc:
-            raise UsageError(f"{model}: not an Écoute model file ({exc})") from None
+        except ModelFileError as exc:
+            raise UsageError(str(exc)) from None
     report = classify_file(
         Path(args.file),
         Path(args.out) if args.out else None,
@@ -152,6 +152,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_draft(args: argparse.Namespace) -> int:
     """Classify and draft a reply for each row of a CSV or JSONL file."""
+    from ecoute.console.service import load_team_classifier
     from ecoute.responders import draft_file
 
     settings = load_settings(_config_path(args), check_secrets=False)
@@ -160,6 +161,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
         Path(args.out) if args.out else None,
         platform=args.platform,
         settings=settings,
+        classifier=load_team_classifier(settings),
     )
     _report_rows(report)
     return 0
@@ -276,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--model",
         metavar="FILE",
         help="model file (default: the shipped model; `ecoute train` writes the team's "
-        "to DATA_DIR/models/classifier.skops)",
+        "to DATA_DIR/models/classifier.zip)",
     )
 
     train = add(

@@ -111,7 +111,7 @@ def sync_sources(session: Session, sources: list[SourceSettings]) -> dict[str, i
 
 def model_path(settings: Settings) -> Path:
     """Where `ecoute train` keeps the model retrained with this team's corrections."""
-    return settings.data_path / "models" / "classifier.skops"
+    return settings.data_path / "models" / "classifier.zip"
 
 
 def model_params(settings: Settings) -> ModelParams:
@@ -120,9 +120,12 @@ def model_params(settings: Settings) -> ModelParams:
 
 
 def load_team_classifier(settings: Settings) -> CommentClassifier:
-    """The team's retrained model when there is one, else the shipped model."""
+    """The team's retrained model when there is one, else the shipped model, with the
+    configured "when in doubt" threshold as its decision rule."""
     path = model_path(settings)
-    return load_classifier(path if path.exists() else None)
+    classifier = load_classifier(path if path.exists() else None)
+    classifier.complaint_threshold = settings.policy.doubt_threshold
+    return classifier
 
 
 def worker_name() -> str:
@@ -267,7 +270,7 @@ class Service:
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
         report = train_classifier(extra, out=path, params=model_params(self.settings))
-        self.classifier = load_classifier(path)
+        self.classifier = load_team_classifier(self.settings)
         log.info("classifier_retrained", version=report.version, corrections=len(extra))
         return True
 

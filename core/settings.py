@@ -183,7 +183,10 @@ class AlertSettings(_Strict):
 class PolicySettings(_Strict):
     """How cautious the machine is; a person always decides in the end."""
 
-    doubt_threshold: float = Field(default=0.35, ge=0, le=1)
+    #: "When in doubt, option 1": the complaint probability from which a comment is handled
+    #: as a complaint. The classifier applies it when sorting, the drafting policy when a
+    #: general opinion comes from elsewhere (a CM's reclassification keeps its category).
+    doubt_threshold: float = Field(default=0.2, ge=0, le=1)
     hide_insults: bool = True
     moderation_charter: dict[str, str] = Field(default_factory=dict)
 

@@ -57,13 +57,13 @@ def test_complaint_threshold_is_the_decision_rule(classifier: CommentClassifier)
 
 
 def test_save_and_load_round_trip(classifier: CommentClassifier, tmp_path: Path) -> None:
-    path = classifier.save(tmp_path / "model.skops")
+    path = classifier.save(tmp_path / "model.zip")
     loaded = CommentClassifier.load(path)
     assert loaded.version == classifier.version
     assert loaded.complaint_threshold == classifier.complaint_threshold
     texts = list(CASES)
     assert np.allclose(loaded.predict_proba(texts), classifier.predict_proba(texts))
-    assert path.read_bytes()[:2] == b"PK"  # a skops zip, not a pickle
+    assert path.read_bytes()[:2] == b"PK"  # a zip of JSON and .npy members, not a pickle
 
 
 def test_version_names_date_and_hash(classifier: CommentClassifier) -> None:

@@ -1,4 +1,4 @@
-"""The optional ``ngrams+use`` backend: real sentence encoder, real skops round trip."""
+"""The optional ``ngrams+use`` backend: real sentence encoder, real model-file round trip."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def hybrid(tmp_path_factory: pytest.TempPathFactory) -> tuple[CommentClassifier,
     model = CommentClassifier(ModelParams(embedding=emb.NAME)).fit(
         [e.text for e in sample], [e.label for e in sample]
     )
-    return model, model.save(tmp_path_factory.mktemp("hybrid") / "hybrid.skops")
+    return model, model.save(tmp_path_factory.mktemp("hybrid") / "hybrid.zip")
 
 
 def without_encoder(body: str) -> str:

@@ -105,7 +105,7 @@ def test_classify_missing_column_is_one_clear_line(tmp_path: Path) -> None:
 def test_classify_with_another_model_file(tmp_path: Path) -> None:
     from ecoute.classifiers import DEFAULT_MODEL_PATH, CommentClassifier
 
-    model = tmp_path / "team.skops"
+    model = tmp_path / "team.zip"
     shutil.copyfile(DEFAULT_MODEL_PATH, model)
     source = tmp_path / "comments.csv"
     source.write_text("id,text\n1,merci pour votre aide !\n", encoding="utf-8")
@@ -114,9 +114,31 @@ def test_classify_with_another_model_file(tmp_path: Path) -> None:
     assert f"model {CommentClassifier.load(model).version}" in result.stderr
     assert result.stdout.splitlines()[1].startswith("1,general_opinion,")
 
-    garbage = tmp_path / "garbage.skops"
+    garbage = tmp_path / "garbage.zip"
     garbage.write_text("not a model", encoding="utf-8")
-    for path, message in ((tmp_path / "none.skops", "no such model file"), (garbage, "not an")):
+    for path, message in ((tmp_path / "none.zip", "no such model file"), (garbage, "not an")):
         result = ecoute("classify", str(source), "--model", str(path))
         assert result.returncode == 2
         assert result.stderr.startswith(f"ecoute: error: {path}: {message}")
+
+
+def test_draft_applies_the_configured_doubt_threshold(tmp_path: Path) -> None:
+    from ecoute.core.settings import example_config_path
+
+    source = tmp_path / "comments.csv"
+    source.write_text("id,text\n1,bof on verra bien demain\n2,merci beaucoup !\n", encoding="utf-8")
+    template = example_config_path().read_text(encoding="utf-8")
+    assert "doubt_threshold = 0.2" in template
+    categories = {}
+    for threshold in ("0.0", "1.0"):
+        config = tmp_path / f"config-{threshold}.toml"
+        config.write_text(
+            template.replace("doubt_threshold = 0.2", f"doubt_threshold = {threshold}"),
+            encoding="utf-8",
+        )
+        result = ecoute("draft", str(source), "--config", str(config), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        categories[threshold] = [row["category"] for row in rows]
+    assert categories["0.0"] == ["complaint", "complaint"]  # every comment is "in doubt"
+    assert "complaint" not in categories["1.0"]  # the plain most likely category
