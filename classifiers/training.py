@@ -56,9 +56,12 @@ class TrainReport:
 
 
 def _say(progress: Progress | None, message: str) -> None:
-    log.info(message)
+    """Report a step to the caller's callback, or to the log when there is none (not both:
+    the command line prints the callback's lines and would show each one twice)."""
     if progress is not None:
         progress(message)
+    else:
+        log.info(message)
 
 
 def cross_validate(
