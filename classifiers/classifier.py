@@ -23,6 +23,7 @@ from sklearn.pipeline import Pipeline
 
 from ecoute.core.domain import Category, Flag
 
+from . import inference
 from .flags import detect_flags_many
 from .language import detect_languages
 from .model import ModelParams, build_pipeline, slim
@@ -128,11 +129,9 @@ class CommentClassifier:
         if not texts:
             return []
         normalised = normalise_many(texts)
-        # The fitted steps after normalisation, on text normalised once for them and for
-        # the flags; input checks are skipped because the features are built right here.
-        with config_context(assume_finite=True, skip_parameter_validation=True):
-            features = self.pipeline.named_steps["features"].transform(normalised)
-            proba = self.pipeline.named_steps["model"].predict_proba(features)
+        # The fitted numbers applied directly (see :mod:`.inference`), on text normalised
+        # once for them and for the flags.
+        proba = inference.predict_proba(self.pipeline, normalised)
         categories = self.decide(proba)
         languages = detect_languages(texts, normalised)
         flags = detect_flags_many(texts, normalised)
