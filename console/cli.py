@@ -106,17 +106,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify each row of a CSV or JSONL file."""
     from ecoute.classifiers import classify_file, load_classifier
-    from ecoute.classifiers.errors import ModelFileError
 
     classifier = None
     if args.model:
         model = Path(args.model)
         if not model.is_file():
             raise UsageError(f"{model}: no such model file")
-        try:
-            classifier = load_classifier(model)
-        except ModelFileError as exc:
-            raise UsageError(str(exc)) from None
+        classifier = load_classifier(model)  # a bad file: ModelFileError, one line
     report = classify_file(
         Path(args.file),
         Path(args.out) if args.out else None,
@@ -306,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _user_errors() -> tuple[type[Exception], ...]:
     from ecoute.classifiers import ClassifierInputError
-    from ecoute.classifiers.errors import EmbeddingUnavailable
+    from ecoute.classifiers.errors import EmbeddingUnavailable, ModelFileError
     from ecoute.console.accounts import AccountError
     from ecoute.core.db import DatabaseError
     from ecoute.platforms.registry import AdapterUnavailable
@@ -318,6 +314,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
         DatabaseError,
         ClassifierInputError,
         EmbeddingUnavailable,
+        ModelFileError,
         AccountError,
         AdapterUnavailable,
         FeedError,

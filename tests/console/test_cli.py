@@ -142,3 +142,26 @@ def test_draft_applies_the_configured_doubt_threshold(tmp_path: Path) -> None:
         categories[threshold] = [row["category"] for row in rows]
     assert categories["0.0"] == ["complaint", "complaint"]  # every comment is "in doubt"
     assert "complaint" not in categories["1.0"]  # the plain most likely category
+
+
+def test_a_broken_team_model_is_one_line(tmp_path: Path) -> None:
+    from ecoute.core.settings import example_config_path
+
+    data = tmp_path / "data"
+    (data / "models").mkdir(parents=True)
+    (data / "models" / "classifier.zip").write_text("half a download", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    template = example_config_path().read_text(encoding="utf-8")
+    config.write_text(
+        "\n".join(
+            f'data_dir = "{data}"' if line.startswith("data_dir =") else line
+            for line in template.splitlines()
+        ),
+        encoding="utf-8",
+    )
+    source = tmp_path / "comments.csv"
+    source.write_text("id,text\n1,merci\n", encoding="utf-8")
+    result = ecoute("draft", str(source), "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("ecoute: error: ") and "Traceback" not in result.stderr
+    assert "classifier.zip: not an Écoute model file" in result.stderr
