@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from ecoute.core.domain import Category
+
 from .errors import ModelFileError
 from .model import ModelParams, build_pipeline
 
@@ -119,7 +121,10 @@ def load_model(path: Path) -> tuple[Pipeline, ModelFile]:
         raise ModelFileError(f"no such model file: {path}") from None
     except (zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError):
         raise ModelFileError(f"{path}: not an Écoute model file") from None
-    pipeline = build_pipeline(params)
+    try:
+        pipeline = build_pipeline(params)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: bad model settings: {exc}") from None
     _restore(pipeline, manifest, arrays, path)
     meta = ModelFile(
         version=str(manifest.get("version", "unknown")),
@@ -132,8 +137,8 @@ def load_model(path: Path) -> tuple[Pipeline, ModelFile]:
 def _restore(pipeline: Pipeline, manifest: dict, arrays: dict[str, np.ndarray], path: Path) -> None:
     """Put the fitted numbers back into a freshly built pipeline, checking their shapes."""
     classes = manifest.get("classes")
-    if not isinstance(classes, list) or not classes:
-        raise ModelFileError(f"{path}: the model file lacks its classes")
+    if not isinstance(classes, list) or sorted(map(str, classes)) != sorted(map(str, Category)):
+        raise ModelFileError(f"{path}: the model's classes are not the four categories")
     width = 0
     for name in BRANCHES:
         tfidf = _branch(pipeline, name).named_steps["tfidf"]

@@ -81,3 +81,16 @@ def test_other_files_are_not_models(tmp_path: Path) -> None:
             CommentClassifier.load(path)
     with pytest.raises(ModelFileError, match="no such model file"):
         CommentClassifier.load(tmp_path / "absent.zip")
+
+
+def test_foreign_classes_and_bad_settings_are_refused(saved: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(saved) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+    for change, message in (
+        ({"classes": ["spam", "ham", "eggs", "bacon"]}, "not the four categories"),
+        ({"params": {**manifest["params"], "embedding": "gpt"}}, "bad model settings"),
+    ):
+        edited = json.dumps({**manifest, **change}).encode()
+        path = _rewrite(saved, tmp_path / "edited.zip", **{MANIFEST: edited})
+        with pytest.raises(ModelFileError, match=message):
+            CommentClassifier.load(path)
