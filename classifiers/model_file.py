@@ -141,9 +141,10 @@ def _restore(pipeline: Pipeline, manifest: dict, arrays: dict[str, np.ndarray], 
         raise ModelFileError(f"{path}: the model's classes are not the four categories")
     width = 0
     for name in BRANCHES:
-        tfidf = _branch(pipeline, name).named_steps["tfidf"]
+        branch = _branch(pipeline, name)
+        tfidf = branch.named_steps["tfidf"]
         idf = arrays.get(f"{name}_idf")
-        buckets = _branch(pipeline, name).named_steps["hash"].n_features
+        buckets = branch.named_steps["hash"].n_features
         if idf is None or idf.shape != (buckets,):
             raise ModelFileError(f"{path}: {name} weights do not match the model settings")
         tfidf.idf_ = idf

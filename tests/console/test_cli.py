@@ -150,15 +150,8 @@ def test_a_broken_team_model_is_one_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "models").mkdir(parents=True)
     (data / "models" / "classifier.zip").write_text("half a download", encoding="utf-8")
-    config = tmp_path / "config.toml"
-    template = example_config_path().read_text(encoding="utf-8")
-    config.write_text(
-        "\n".join(
-            f'data_dir = "{data}"' if line.startswith("data_dir =") else line
-            for line in template.splitlines()
-        ),
-        encoding="utf-8",
-    )
+    config = tmp_path / "config.toml"  # its data_dir, "data", is relative to this file
+    shutil.copyfile(example_config_path(), config)
     source = tmp_path / "comments.csv"
     source.write_text("id,text\n1,merci\n", encoding="utf-8")
     result = ecoute("draft", str(source), "--config", str(config), cwd=tmp_path)
